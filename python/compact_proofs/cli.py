@@ -1,0 +1,129 @@
+"""The ``compact-proofs`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import zoo
+from .progress import Progress
+
+
+def _parse_seeds(args: argparse.Namespace) -> list[int]:
+    if args.zoo:
+        return zoo.zoo_seeds(args.directory)
+    return args.seed or [zoo.DEFAULT_SEED]
+
+
+def _train_one(seed: int, directory: Path, progress: bool | None) -> str:
+    from .model import MaxOfKConfig
+    from .training import TrainingConfig, train
+
+    tcfg = TrainingConfig()
+    model, metrics = train(MaxOfKConfig(), seed, tcfg, progress=progress)
+    path = zoo.save_model(model, seed, tcfg.to_dict(), metrics, directory)
+    return f"seed {seed}: test accuracy {metrics['test']['accuracy']:.4f}, loss {metrics['test']['loss']:.5f} -> {path}"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    seeds = _parse_seeds(args)
+    if args.jobs == 1:
+        for seed in seeds:
+            print(_train_one(seed, args.directory, None), flush=True)
+        return 0
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for line in pool.map(_train_one, seeds, [args.directory] * len(seeds), [False] * len(seeds)):
+            print(line, flush=True)
+    return 0
+
+
+def _brute_force_one(record_path: Path, float32: bool, progress: bool | None) -> dict:
+    import torch
+
+    from .brute_force import brute_force
+
+    torch.set_num_threads(1)
+    model, record = zoo.load_model(record_path)
+    result = brute_force(model, progress=progress, float32=float32)
+    return {"seed": record.seed, "model": str(record_path), **result.to_dict()}
+
+
+def _model_paths(args: argparse.Namespace) -> list[Path]:
+    if args.model:
+        return list(args.model)
+    return [zoo.record_path(seed, args.directory) for seed in _parse_seeds(args)]
+
+
+def summarize(values: list[float]) -> dict[str, float]:
+    """Mean, (population) standard deviation, min and max."""
+    mean = sum(values) / len(values)
+    std = (sum((x - mean) ** 2 for x in values) / len(values)) ** 0.5
+    return {"n": len(values), "mean": mean, "std": std, "min": min(values), "max": max(values)}
+
+
+def cmd_brute_force(args: argparse.Namespace) -> int:
+    paths = _model_paths(args)
+    for path in paths:  # validate every model before the long run starts
+        zoo.load_model(path)
+    rows = []
+    single = len(paths) == 1
+    with ProcessPoolExecutor(args.jobs) as pool, Progress(len(paths), "models", enabled=None if not single else False) as bar:
+        futures = [pool.submit(_brute_force_one, p, not args.no_float32, None if single else False) for p in paths]
+        for future in futures:
+            row = future.result()
+            rows.append(row)
+            f32 = "" if row["float32_correct"] is None else f", float32 {row['float32_correct']} ({row['float32_disagreements']} differ)"
+            bar.update()
+            print(
+                f"seed {row['seed']}: exact {row['correct']}/{row['n_inputs']} = {row['accuracy']:.6f}"
+                f" [{row['exact_decided']} inputs decided exactly, {row['exact_ties']} ties]{f32}, {row['seconds']:.1f}s",
+                flush=True,
+            )
+    out = {"results": rows}
+    if len(rows) > 1:
+        out["summary"] = {"accuracy": summarize([r["accuracy"] for r in rows])}
+        s = out["summary"]["accuracy"]
+        print(f"accuracy over {s['n']} models: mean {s['mean']:.5f} std {s['std']:.5f} min {s['min']:.5f} max {s['max']:.5f}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="compact-proofs", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--seed", type=int, action="append", help="zoo seed (repeatable; default 123)")
+        p.add_argument("--zoo", action="store_true", help="all 151 seeds of the Max-of-4 zoo")
+        p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
+        p.add_argument("--jobs", type=int, default=1, help="worker processes")
+
+    p = sub.add_parser("train", help="(re)train Max-of-4 models and write their weights and records")
+    model_args(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("brute-force", help="exact accuracy over the whole input space")
+    model_args(p)
+    p.add_argument("--model", type=Path, action="append", help="a model record (.json) outside the zoo (repeatable)")
+    p.add_argument("--no-float32", action="store_true", help="skip the plain float32 forward-pass comparison")
+    p.add_argument("--out", type=Path, default=Path("results/brute_force.json"), help="JSON output")
+    p.set_defaults(func=cmd_brute_force)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except zoo.ModelFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Exact dyadic arithmetic on float32 weights.
+
+Every float32 is a dyadic rational n * 2^e. ``Dyadic`` holds an array of Python ints (numpy
+``object`` dtype) with one shared exponent, so sums and matrix products of weights are computed
+exactly and can later be compared, rounded to float64 with known error, or written out for Lean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dyadic:
+    """An exact array ``num * 2**exp`` (``num``: object array of Python ints)."""
+
+    num: np.ndarray
+    exp: int
+
+    @staticmethod
+    def from_float32(array: np.ndarray) -> "Dyadic":
+        """Exact value of a float32 array; raises ValueError on NaN or infinity."""
+        a = np.asarray(array)
+        if a.dtype != np.float32:
+            raise ValueError(f"expected a float32 array, got {a.dtype}")
+        if not np.isfinite(a).all():
+            raise ValueError("cannot convert NaN or infinity to an exact dyadic")
+        mant, expo = np.frexp(a.astype(np.float64))  # a = mant * 2**expo, 0.5 <= |mant| < 1
+        ints = (mant * 2.0**24).astype(np.int64)  # exact: a float32 carries at most 24 significant bits
+        expo = expo.astype(np.int64) - 24
+        nonzero = ints != 0
+        if not nonzero.any():
+            return Dyadic(np.zeros(a.shape, dtype=object), 0)
+        base = int(expo[nonzero].min())
+        shifts = np.where(nonzero, expo - base, 0)
+        num = np.empty(a.shape, dtype=object)
+        flat_num, flat_int, flat_shift = num.reshape(-1), ints.reshape(-1), shifts.reshape(-1)
+        for j in range(flat_num.size):
+            flat_num[j] = int(flat_int[j]) << int(flat_shift[j])
+        return Dyadic(num, base).normalized()
+
+    def normalized(self) -> "Dyadic":
+        """Same value with the largest exponent that keeps every numerator an integer."""
+        nz = [abs(int(n)) for n in self.num.reshape(-1) if n]
+        if not nz:
+            return Dyadic(self.num, 0)
+        tz = min((n & -n).bit_length() - 1 for n in nz)
+        if tz == 0:
+            return self
+        return Dyadic(np.vectorize(lambda n: int(n) >> tz, otypes=[object])(self.num), self.exp + tz)
+
+    def with_exp(self, exp: int) -> "Dyadic":
+        """Same value written with exponent ``exp`` (must not exceed the current one)."""
+        if exp > self.exp:
+            raise ValueError(f"cannot raise exponent {self.exp} to {exp} exactly")
+        shift = self.exp - exp
+        return Dyadic(self.num * (1 << shift) if shift else self.num, exp)
+
+    def __add__(self, other: "Dyadic") -> "Dyadic":
+        e = min(self.exp, other.exp)
+        return Dyadic(self.with_exp(e).num + other.with_exp(e).num, e)
+
+    def __sub__(self, other: "Dyadic") -> "Dyadic":
+        e = min(self.exp, other.exp)
+        return Dyadic(self.with_exp(e).num - other.with_exp(e).num, e)
+
+    def __matmul__(self, other: "Dyadic") -> "Dyadic":
+        return Dyadic(np.dot(self.num, other.num), self.exp + other.exp)
+
+    def __getitem__(self, index) -> "Dyadic":
+        return Dyadic(self.num[index], self.exp)
+
+    @property
+    def T(self) -> "Dyadic":
+        return Dyadic(self.num.T, self.exp)
+
+    def to_float64(self) -> np.ndarray:
+        """Round to nearest float64 (Python's int -> float is correctly rounded)."""
+        flat = np.fromiter((float(n) for n in self.num.reshape(-1)), dtype=np.float64, count=self.num.size)
+        return np.ldexp(flat, self.exp).reshape(self.num.shape)

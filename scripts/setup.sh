@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh machine: a virtual environment with the package and its test
+# dependencies (pinned in pyproject.toml), then the pinned Lean toolchain. Downloads are cached
+# under .cache/ (ignored by git); a second run only checks stamps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PIP_CACHE_DIR="$PWD/.cache/pip" PIP_DISABLE_PIP_VERSION_CHECK=1
+if [ ! -x .venv/bin/python ]; then
+  "${PYTHON:-python3}" -m venv .venv
+fi
+stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing compact-proofs and test dependencies into .venv"
+  .venv/bin/pip install -q -e ".[test]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+bash scripts/install_lean.sh

@@ -1,0 +1,24 @@
+"""Shared fixtures: small random Max-of-K models for property tests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from compact_proofs.model import MaxOfKConfig, MaxOfKTransformer
+
+
+def random_model(cfg: MaxOfKConfig, rng: np.random.Generator, grid: float | None = None) -> MaxOfKTransformer:
+    """Gaussian weights; with ``grid``, weights are small multiples of it (frequent exact ties)."""
+    weights = {}
+    for name, shape in cfg.parameter_shapes().items():
+        if grid is None:
+            weights[name] = rng.standard_normal(shape).astype(np.float32)
+        else:
+            weights[name] = (rng.integers(-2, 3, shape) * grid).astype(np.float32)
+    return MaxOfKTransformer.from_weights(cfg, weights)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20241125)
