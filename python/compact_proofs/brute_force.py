@@ -270,7 +270,7 @@ def exact_verdicts(
     return result, verdicts
 
 
-def float32_verdicts(model: MaxOfKTransformer, batch: int = 1 << 18) -> np.ndarray:
+def float32_verdicts(model: MaxOfKTransformer, batch: int = 4096) -> np.ndarray:
     """Verdicts of the plain float32 forward pass (``last_logits``, argmax == max), C order."""
     v, k = model.cfg.d_vocab, model.cfg.n_ctx
     n = v**k

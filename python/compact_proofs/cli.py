@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import zoo
+from .model import MaxOfKConfig
 from .progress import Progress
 
 
@@ -18,34 +19,36 @@ def _parse_seeds(args: argparse.Namespace) -> list[int]:
     return args.seed or [zoo.DEFAULT_SEED]
 
 
-def _train_one(seed: int, directory: Path, progress: bool | None) -> str:
-    from .model import MaxOfKConfig
+def _train_one(seed: int, directory: Path, progress: bool | None, cfg: "MaxOfKConfig") -> str:
     from .training import TrainingConfig, train
 
     tcfg = TrainingConfig()
-    model, metrics = train(MaxOfKConfig(), seed, tcfg, progress=progress)
+    model, metrics = train(cfg, seed, tcfg, progress=progress)
     path = zoo.save_model(model, seed, tcfg.to_dict(), metrics, directory)
     return f"seed {seed}: test accuracy {metrics['test']['accuracy']:.4f}, loss {metrics['test']['loss']:.5f} -> {path}"
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     seeds = _parse_seeds(args)
+    cfg = MaxOfKConfig(d_vocab=args.d_vocab, n_ctx=args.n_ctx, d_model=args.d_model, d_head=args.d_head)
     if args.jobs == 1:
         for seed in seeds:
-            print(_train_one(seed, args.directory, None), flush=True)
+            print(_train_one(seed, args.directory, None, cfg), flush=True)
         return 0
+    n = len(seeds)
     with ProcessPoolExecutor(args.jobs) as pool:
-        for line in pool.map(_train_one, seeds, [args.directory] * len(seeds), [False] * len(seeds)):
+        for line in pool.map(_train_one, seeds, [args.directory] * n, [False] * n, [cfg] * n):
             print(line, flush=True)
     return 0
 
 
-def _brute_force_one(record_path: Path, float32: bool, progress: bool | None) -> dict:
+def _brute_force_one(record_path: Path, float32: bool, progress: bool | None, threads: int | None) -> dict:
     import torch
 
     from .brute_force import brute_force
 
-    torch.set_num_threads(1)
+    if threads:
+        torch.set_num_threads(threads)
     model, record = zoo.load_model(record_path)
     result = brute_force(model, progress=progress, float32=float32)
     return {"seed": record.seed, "model": str(record_path), **result.to_dict()}
@@ -71,7 +74,8 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
     rows = []
     single = len(paths) == 1
     with ProcessPoolExecutor(args.jobs) as pool, Progress(len(paths), "models", enabled=None if not single else False) as bar:
-        futures = [pool.submit(_brute_force_one, p, not args.no_float32, None if single else False) for p in paths]
+        threads = 1 if args.jobs > 1 else None  # worker processes share the cores
+        futures = [pool.submit(_brute_force_one, p, not args.no_float32, None if single else False, threads) for p in paths]
         for future in futures:
             row = future.result()
             rows.append(row)
@@ -79,7 +83,7 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
             bar.update()
             print(
                 f"seed {row['seed']}: exact {row['correct']}/{row['n_inputs']} = {row['accuracy']:.6f}"
-                f" [{row['exact_decided']} inputs decided exactly, {row['exact_ties']} ties]{f32}, {row['seconds']:.1f}s",
+                f" [{row['exact_decided']} inputs decided exactly, {row['exact_ties']} ties]{f32}, exact {row['seconds']:.1f}s",
                 flush=True,
             )
     out = {"results": rows}
@@ -103,8 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
         p.add_argument("--jobs", type=int, default=1, help="worker processes")
 
-    p = sub.add_parser("train", help="(re)train Max-of-4 models and write their weights and records")
+    p = sub.add_parser("train", help="(re)train Max-of-K models and write their weights and records")
     model_args(p)
+    default = MaxOfKConfig()
+    for name in ("d_vocab", "n_ctx", "d_model", "d_head"):
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(default, name), help=f"default {getattr(default, name)}")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("brute-force", help="exact accuracy over the whole input space")

@@ -32,6 +32,9 @@ VERSION = 1
 ZOO_DIR = Path(__file__).resolve().parent / "zoo"
 MAX_OF_4_DIR = ZOO_DIR / "max_of_4"
 DEFAULT_SEED = 123
+# A small Max-of-3 model (d_vocab 8, d_model = d_head = 8, seed 1): small enough for
+# end-to-end kernel-checked certificates.
+SMALL_MAX_OF_3_DIR = ZOO_DIR / "small_max_of_3"
 
 
 class ModelFileError(ValueError):
