@@ -1,0 +1,21 @@
+module
+
+public import CompactProofs.Matrix
+public import CompactProofs.OvCopying
+public import CompactProofs.Generated.OvSmall
+
+/-!
+# CompactProofs
+
+Kernel-checked certificates about tiny transformers, in core Lean only (no Mathlib).
+
+* `CompactProofs.Matrix`: exact integer matrices and the bounded checker `allBelow`.
+* `CompactProofs.OvCopying`: the OV-copying checker `check` and its soundness theorem
+  `check_sound` for one-head attention-only models with exact (dyadic) weights.
+* `CompactProofs.Generated.OvSmall`: a generated certificate for a small model
+  (`ov_small_copies`), proved by `check_sound` and kernel evaluation.
+
+Trust: no `sorry`, no axioms of our own, no `native_decide`; the driver
+`python -m compact_proofs.lean_bridge check` audits the sources and lists the axioms
+every theorem depends on.
+-/

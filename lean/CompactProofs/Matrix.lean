@@ -1,0 +1,86 @@
+module
+
+/-!
+# Exact integer matrices
+
+Matrices are row-major lists of rows of integers (`List (List Int)`). Everything here is
+plain structural recursion over lists and naturals, so the kernel can evaluate it on
+concrete literals (`decide +kernel`), which is how the certificates of this library are
+checked. No floating point is involved anywhere.
+
+## What is proved
+* `allBelow_sound`: the bounded checker `allBelow p n` implies `p i` for every `i < n`.
+* `shapeOk_sound`: the Boolean shape check implies the `IsShape` proposition.
+
+## What is not proved
+Nothing about `mul` beyond its definition: no algebraic laws (associativity etc.) are
+needed, since every statement in this library is phrased in terms of the very same
+product function that the checker evaluates.
+-/
+
+namespace CompactProofs
+
+@[expose] public noncomputable section
+
+/-- A matrix of integers, as a list of rows. -/
+abbrev IntMatrix := List (List Int)
+
+/-- Dot product of two integer vectors (extra entries of the longer one are ignored). -/
+def dot : List Int → List Int → Int
+  | a :: as, b :: bs => a * b + dot as bs
+  | _, _ => 0
+
+/-- Entry `(i, j)` of a matrix, `0` outside its rows and columns. -/
+def entry (m : IntMatrix) (i j : Nat) : Int :=
+  (m.getD i []).getD j 0
+
+/-- Column `j` of a matrix (missing entries read as `0`). -/
+def column (m : IntMatrix) (j : Nat) : List Int :=
+  m.map fun row => row.getD j 0
+
+/-- The first `k` columns of a matrix, each as a list. -/
+def columns (m : IntMatrix) : Nat → List (List Int)
+  | 0 => []
+  | k + 1 => columns m k ++ [column m k]
+
+/-- Exact matrix product `a · b`, where `b` has `k` columns. -/
+def mulCols (a b : IntMatrix) (k : Nat) : IntMatrix :=
+  let cols := columns b k
+  a.map fun row => cols.map fun c => dot row c
+
+/-- Exact matrix product `a · b`; the number of columns is read off the first row of `b`. -/
+def mul (a b : IntMatrix) : IntMatrix :=
+  mulCols a b (b.headD []).length
+
+/-- `allBelow p n = true` iff `p i = true` for all `i < n` (see `allBelow_sound`). -/
+def allBelow (p : Nat → Bool) : Nat → Bool
+  | 0 => true
+  | n + 1 => allBelow p n && p n
+
+theorem allBelow_sound {p : Nat → Bool} :
+    ∀ {n : Nat}, allBelow p n = true → ∀ i, i < n → p i = true
+  | 0, _, i, hi => absurd hi (Nat.not_lt_zero i)
+  | n + 1, h, i, hi => by
+    simp only [allBelow, Bool.and_eq_true] at h
+    by_cases hin : i < n
+    · exact allBelow_sound h.1 i hin
+    · have hieq : i = n := by omega
+      subst hieq
+      exact h.2
+
+/-- The proposition that `m` has `r` rows, each of length `c`. -/
+def IsShape (m : IntMatrix) (r c : Nat) : Prop :=
+  m.length = r ∧ ∀ row ∈ m, row.length = c
+
+/-- Boolean version of `IsShape`. -/
+def shapeOk (m : IntMatrix) (r c : Nat) : Bool :=
+  m.length == r && m.all fun row => row.length == c
+
+theorem shapeOk_sound {m : IntMatrix} {r c : Nat} (h : shapeOk m r c = true) :
+    IsShape m r c := by
+  simp only [shapeOk, Bool.and_eq_true, beq_iff_eq, List.all_eq_true] at h
+  exact ⟨h.1, h.2⟩
+
+end
+
+end CompactProofs

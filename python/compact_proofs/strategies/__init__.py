@@ -1,0 +1,91 @@
+"""Proof strategies: functions from a model to a sound lower bound on its exact accuracy.
+
+A strategy takes a ``MaxOfKTransformer`` and returns a ``StrategyResult``. The registry maps a
+strategy name to its function; modules register themselves with ``@register("name")`` and are
+imported at the bottom of this file so that ``STRATEGIES`` is complete after
+``import compact_proofs.strategies``.
+
+Contract of every strategy (soundness): ``correct_lower_bound`` never exceeds the exact number
+of inputs the model classifies correctly under the real-number semantics of its float32
+weights (``compact_proofs.brute_force.exact_verdicts``), ties counted as wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable
+
+from ..model import MaxOfKTransformer
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """Outcome of one proof strategy on one model.
+
+    Attributes:
+        strategy: registry name of the strategy.
+        correct_lower_bound: exact integer lower bound on the number of correct inputs.
+        bound: ``correct_lower_bound / d_vocab ** n_ctx`` as an exact fraction.
+        proof_flops: checker work in floating-point operations, counted from array shapes the
+            way the original authors count it (see each strategy's docstring).
+        unexplained_dimensionality: the paper's "effective dimension of the unexplained
+            parts" for this strategy (a code constant, lower is better).
+        seconds: wall-clock seconds the strategy took.
+        details: optional strategy-specific extras (JSON-friendly).
+    """
+
+    strategy: str
+    correct_lower_bound: int
+    bound: Fraction
+    proof_flops: int
+    unexplained_dimensionality: int
+    seconds: float
+    details: dict[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def accuracy_bound(self) -> float:
+        return float(self.bound)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "correct_lower_bound": self.correct_lower_bound,
+            "bound": f"{self.bound.numerator}/{self.bound.denominator}",
+            "accuracy_bound": self.accuracy_bound,
+            "proof_flops": self.proof_flops,
+            "unexplained_dimensionality": self.unexplained_dimensionality,
+            "seconds": self.seconds,
+            "details": self.details,
+        }
+
+
+Strategy = Callable[[MaxOfKTransformer], StrategyResult]
+STRATEGIES: dict[str, Strategy] = {}
+
+
+def register(name: str) -> Callable[[Strategy], Strategy]:
+    """Decorator: add a strategy function to the registry under ``name``."""
+
+    def wrap(fn: Strategy) -> Strategy:
+        if name in STRATEGIES and STRATEGIES[name] is not fn:
+            raise ValueError(f"strategy {name!r} is already registered")
+        STRATEGIES[name] = fn
+        return fn
+
+    return wrap
+
+
+def get_strategy(name: str) -> Strategy:
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise KeyError(f"unknown strategy {name!r}; known: {sorted(STRATEGIES)}") from None
+
+
+def run_strategy(name: str, model: MaxOfKTransformer) -> StrategyResult:
+    return get_strategy(name)(model)
+
+
+# Strategy modules register themselves on import.
+from . import cubic, cubic_tight  # noqa: E402,F401

@@ -1,0 +1,364 @@
+"""The Lean driver: source audit, import parsing, build order, axiom classification,
+and (marker ``lean``, needs scripts/install_lean.sh) end-to-end checks of the library,
+including tampered certificates that Lean must reject."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from compact_proofs import lean_bridge as lb
+
+REPO = Path(__file__).resolve().parents[1]
+GENERATED = Path("CompactProofs/Generated/OvSmall.lean")
+
+
+def rules(src: str) -> set[str]:
+    return {f.rule for f in lb.audit_source(src, "X.lean")}
+
+
+# ---------------------------------------------------------------------------
+# source audit
+
+
+@pytest.mark.parametrize(
+    "snippet, rule",
+    [
+        ("theorem t : 1 = 2 := sorry", "sorry"),
+        ("theorem t : 1 = 2 := by admit", "sorry"),
+        ("theorem t : 1 = 2 := sorryAx _ false", "sorry"),
+        ("theorem t : 1 = 2 := _root_.sorryAx _ false", "sorry"),
+        ("axiom bad : False", "axiom"),
+        ("private axiom bad : False", "axiom"),
+        ('@[implemented_by foo] def f : Nat := 0', "implemented_by"),
+        ('@[extern "c_f"] def f : Nat := 0', "extern"),
+        ("unsafe def f : Nat := 0", "unsafe"),
+        ("opaque f : Nat", "opaque"),
+        ("partial def f : Nat → Nat := fun n => f n", "partial"),
+        ("@[csimp] theorem f_eq : @f = @g := rfl", "csimp"),
+        ("set_option debug.skipKernelTC true in\ntheorem t : True := trivial", "set_option"),
+        ("set_option warningAsError false", "set_option"),
+        ("set_option Elab.async true", "set_option"),
+        ("run_cmd Lean.logInfo \"hi\"", "meta-command"),
+        ("#eval 1", "meta-command"),
+        ("elab \"foo\" : term => pure (Lean.mkNatLit 0)", "meta-command"),
+        ("initialize registerFoo", "meta-command"),
+        ("theorem t : 2 + 2 = 4 := by native_decide", "trusts-compiler"),
+        ("theorem t : 2 + 2 = 4 := by decide +native", "trusts-compiler"),
+        ("theorem t : 2 + 2 = 4 := by decide (config := { native := true })", "trusts-compiler"),
+        ("theorem t : True := Lean.ofReduceBool _ _ rfl", "trusts-compiler"),
+    ],
+)
+def test_banned_constructs_are_rejected(snippet, rule):
+    src = f"module\n\n/-! doc -/\n\n{snippet}\n"
+    found = lb.audit_source(src, "X.lean")
+    assert rule in {f.rule for f in found}, found
+    f = next(f for f in found if f.rule == rule)
+    assert f.line == 5 and f.path == "X.lean"
+    assert rule in str(f)
+
+
+def test_clean_source_passes():
+    src = """module
+/-! # Clean
+
+Mentions sorry, axiom and native_decide in prose only. -/
+-- a comment with sorry
+/-- docstring: `axiom` /- nested sorry -/ still a comment -/
+theorem sorry_free_axiomatic' : "sorry axiom" = "sorry axiom" := rfl
+set_option maxRecDepth 10000 in
+theorem t : 2 + 2 = 4 := by decide
+def c : Char := 'x'
+def unsafeish_name := 3
+"""
+    assert lb.audit_source(src) == []
+
+
+def test_trust_label_allows_native_decide_only():
+    body = "theorem t : 2 + 2 = 4 := by native_decide\n"
+    labelled = f"module\n/-! {lb.TRUST_LABEL}: uses the compiler for speed. -/\n{body}"
+    assert rules(labelled) == set()
+    assert lb.trusts_compiler(labelled)
+    # the label must be in a module docstring, not in a plain comment or a string
+    assert rules(f"module\n-- {lb.TRUST_LABEL}\n{body}") == {"trusts-compiler"}
+    assert rules(f'module\ndef s := "{lb.TRUST_LABEL}"\n{body}') == {"trusts-compiler"}
+    # a label does not excuse sorry or axioms
+    assert rules(f"{labelled}axiom a : False\ntheorem u : False := sorry\n") == {"axiom", "sorry"}
+
+
+def test_blanking_keeps_line_numbers():
+    src = "a /- x\n y -/ b -- c\n\"s\ntr\" d"
+    code, comments = lb.blank_comments_and_strings(src)
+    assert len(code) == len(src)
+    assert code.count("\n") == src.count("\n")
+    assert code.split() == ["a", "b", "d"]
+    assert [c[2] for c in comments] == ["/- x\n y -/", "-- c"]
+
+
+# ---------------------------------------------------------------------------
+# imports and build order
+
+
+def test_parse_imports():
+    src = """/- leading comment -/
+module  -- the module system
+
+public import CompactProofs.Matrix
+import all CompactProofs.OvCopying
+public meta import Lean.Elab
+import Std.Data.HashMap
+/-! docstring: import CompactProofs.NotAnImport -/
+namespace CompactProofs
+def x := 1
+"""
+    assert lb.parse_imports(src) == [
+        "CompactProofs.Matrix",
+        "CompactProofs.OvCopying",
+        "Lean.Elab",
+        "Std.Data.HashMap",
+    ]
+    assert lb.parse_imports("import Init\ntheorem t : True := trivial\nimport Foo") == ["Init"]
+
+
+def test_topological_order():
+    deps = {"A": [], "B": ["A"], "C": ["A", "B"], "D": [], "E": ["D", "C"]}
+    order = lb.topological_order(deps)
+    assert sorted(order) == sorted(deps)
+    for m, ds in deps.items():
+        for d in ds:
+            assert order.index(d) < order.index(m)
+    assert order == ["A", "B", "C", "D", "E"]
+
+
+def test_topological_order_rejects_cycles_and_unknown_modules():
+    with pytest.raises(lb.LeanCheckError, match="cycle"):
+        lb.topological_order({"A": ["C"], "B": ["A"], "C": ["B"], "D": []})
+    with pytest.raises(lb.LeanCheckError, match="unknown"):
+        lb.topological_order({"A": ["Z"]})
+
+
+def test_discover_modules(tmp_path):
+    (tmp_path / "CompactProofs" / "Sub").mkdir(parents=True)
+    (tmp_path / "CompactProofs.lean").write_text("module\npublic import CompactProofs.A\npublic import CompactProofs.Sub.B\n")
+    (tmp_path / "CompactProofs" / "A.lean").write_text("module\npublic import CompactProofs.Sub.B\n")
+    (tmp_path / "CompactProofs" / "Sub" / "B.lean").write_text("module\nimport Init\n")
+    mods = lb.discover_modules(tmp_path)
+    assert set(mods) == {"CompactProofs", "CompactProofs.A", "CompactProofs.Sub.B"}
+    assert mods["CompactProofs.Sub.B"].rel == "CompactProofs/Sub/B.lean"
+    deps = {n: lb.local_deps(m, mods) for n, m in mods.items()}
+    assert deps["CompactProofs.Sub.B"] == []  # core imports are not local dependencies
+    assert lb.topological_order(deps) == ["CompactProofs.Sub.B", "CompactProofs.A", "CompactProofs"]
+    (tmp_path / "CompactProofs" / "C.lean").write_text("module\nimport CompactProofs.Missing\n")
+    mods = lb.discover_modules(tmp_path)
+    with pytest.raises(lb.LeanCheckError, match="CompactProofs.Missing"):
+        lb.local_deps(mods["CompactProofs.C"], mods)
+
+
+def test_repository_library_imports_resolve():
+    mods = lb.discover_modules(REPO / "lean")
+    deps = {n: lb.local_deps(m, mods) for n, m in mods.items()}
+    order = lb.topological_order(deps)
+    assert order[-1] == "CompactProofs"
+    assert set(deps["CompactProofs"]) == set(mods) - {"CompactProofs"}, "the root must import every module"
+    for name, mod in mods.items():
+        assert lb.audit_source(mod.path.read_text(), mod.rel) == []
+
+
+# ---------------------------------------------------------------------------
+# axiom classification and the audit file
+
+
+def test_classify_axioms():
+    lib = {"CompactProofs.A"}
+    found = [("propext", "Init.Core"), ("Nat.le_of_ble_eq_true", "Init.Prelude"), ("Quot.sound", "Init.Core")]
+    e = lb.classify_axioms("CompactProofs.A", "t", "theorem", found, lib, False)
+    assert e.axioms == ["Quot.sound", "propext"] and e.core_leaves == ["Nat.le_of_ble_eq_true"] and not e.problems
+    e = lb.classify_axioms("M", "t", "theorem", [("Lean.ofReduceBool", "Init.Core")], lib, False)
+    assert e.problems and lb.TRUST_LABEL in e.problems[0]
+    assert not lb.classify_axioms("M", "t", "theorem", [("Lean.ofReduceBool", "Init.Core")], lib, True).problems
+    assert lb.classify_axioms("M", "t", "theorem", [("sorryAx", "Init.Prelude")], lib, True).problems
+    e = lb.classify_axioms("M", "t", "theorem", [("CompactProofs.bad", "CompactProofs.A")], lib, True)
+    assert e.problems and "declared in the library" in e.problems[0]
+
+
+def test_audit_file_and_output_parsing():
+    text = lb.render_audit_file(["CompactProofs.A", "CompactProofs"])
+    assert "import all CompactProofs.A\n" in text and "auditModule `CompactProofs" in text
+    assert "#eval show CommandElabM Unit" in text
+    out = "junk\nAXAUDIT\tMODULE\tM\t2\nAXAUDIT\tCONST\tM\ttheorem\tM.t\tpropext@Init.Core \nAXAUDIT\tCONST\tM\tdef\tM.d\t\nAXAUDIT\tDONE\n"
+    consts, errors, done = lb.parse_audit_output(out)
+    assert done and not errors
+    assert consts == [("M", "theorem", "M.t", [("propext", "Init.Core")]), ("M", "def", "M.d", [])]
+
+
+def test_missing_toolchain_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPACT_PROOFS_LEAN_HOME", str(tmp_path / "nothing"))
+    with pytest.raises(lb.ToolchainNotInstalled, match="install_lean.sh"):
+        lb.find_toolchain(REPO)
+    assert lb.main(["check"]) == 2
+
+
+# ---------------------------------------------------------------------------
+# end to end with the real toolchain
+
+
+def _toolchain_missing() -> str | None:
+    try:
+        lb.find_toolchain(REPO)
+    except lb.ToolchainNotInstalled as exc:
+        return str(exc)
+    return None
+
+
+_MISSING = _toolchain_missing()
+needs_toolchain = pytest.mark.skipif(
+    _MISSING is not None, reason=f"Lean toolchain not installed ({_MISSING}); run scripts/install_lean.sh"
+)
+
+
+@pytest.fixture(scope="module")
+def shared_build(tmp_path_factory):
+    """One build folder for all end-to-end runs (modules are cached by content hash),
+    seeded from the repository's own build when there is one."""
+    build = tmp_path_factory.mktemp("lean-build")
+    seed = REPO / "build" / "lean" / "olean"
+    if seed.is_dir():
+        shutil.copytree(seed, build / "olean")
+    return build
+
+
+def copy_tree(tmp_path: Path) -> Path:
+    dst = tmp_path / "lean"
+    shutil.copytree(REPO / "lean", dst)
+    return dst
+
+
+def run_check(lean_root: Path, build: Path, **kw) -> lb.CheckResult:
+    return lb.check_project(
+        REPO, lean_root=lean_root, build_dir=build, json_out=lean_root.parent / "axioms.json", log=None, **kw
+    )
+
+
+def status(res: lb.CheckResult, name: str) -> str:
+    return next(m.status for m in res.modules if m.name == name)
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_untampered_library_is_accepted(tmp_path, shared_build):
+    root = copy_tree(tmp_path)
+    res = run_check(root, shared_build)
+    assert res.ok, res.errors + [m.output for m in res.modules]
+    assert {m.status for m in res.modules} <= {"built", "cached"}
+    thms = res.theorem_axioms
+    assert "CompactProofs.Generated.OvSmall.ov_small_copies" in thms
+    assert "CompactProofs.check_sound" in thms
+    for name, axioms in thms.items():
+        assert set(axioms) <= lb.AXIOMS_ALLOWED, (name, axioms)
+    assert (tmp_path / "axioms.json").exists()
+
+
+def _tamper_first_weight(text: str) -> str:
+    start = text.index("wE :=")
+    m = re.compile(r"\(?(-?\d+)\)?").search(text, start + len("wE :="))
+    v = int(m.group(1)) + 1
+    return text[: m.start()] + (f"({v})" if v < 0 else str(v)) + text[m.end() :]
+
+
+def _lower_threshold(text: str) -> str:
+    t0 = int(re.search(r"threshold := (\d+)", text).group(1))
+    assert t0 > 0
+    text = text.replace(f"threshold := {t0}", f"threshold := {t0 - 1}")
+    return text.replace(f"∀ t, {t0} ≤ t", f"∀ t, {t0 - 1} ≤ t")
+
+
+def _drop_claimed_row(text: str) -> str:
+    start = text.index("def certificate")
+    body = text[start:]
+    rows = list(re.finditer(r",\n\s+\[[^\[\]]*\]\]", body))
+    last = rows[-1]  # ",\n     [last row]]" -> "]"
+    body = body[: last.start()] + "]" + body[last.end() :]
+    return text[:start] + body
+
+
+@pytest.mark.lean
+@needs_toolchain
+@pytest.mark.parametrize("tamper", [_tamper_first_weight, _lower_threshold, _drop_claimed_row])
+def test_tampered_certificate_is_rejected(tmp_path, shared_build, tamper):
+    root = copy_tree(tmp_path)
+    path = root / GENERATED
+    original = path.read_text()
+    tampered = tamper(original)
+    assert tampered != original
+    path.write_text(tampered)
+    res = run_check(root, shared_build)
+    assert not res.ok
+    assert status(res, "CompactProofs.Generated.OvSmall") == "failed"
+    out = next(m.output for m in res.modules if m.name == "CompactProofs.Generated.OvSmall")
+    assert "error" in out
+    assert status(res, "CompactProofs") == "skipped"
+
+
+BAD_MODULE = """module
+
+public import CompactProofs.Matrix
+
+/-! Deliberately untrustworthy declarations, for testing the axiom audit. -/
+
+namespace CompactProofs.Bad
+
+public axiom bad_ax : (1 : Nat) = 2
+
+public theorem uses_bad : (1 : Nat) = 2 := bad_ax
+
+theorem hidden_uses_bad : (2 : Nat) = 1 := bad_ax.symm
+
+public def mySum : Nat → Nat
+  | 0 => 0
+  | n + 1 => n + 1 + mySum n
+
+public theorem uses_native : mySum 10 = 55 := by native_decide
+
+end CompactProofs.Bad
+"""
+
+TRUSTED_MODULE = f"""module
+
+/-! {lb.TRUST_LABEL}: this file may use `native_decide`. -/
+
+namespace CompactProofs.Trusted
+
+public def mySum : Nat → Nat
+  | 0 => 0
+  | n + 1 => n + 1 + mySum n
+
+public theorem labelled_native : mySum 10 = 55 := by native_decide
+
+end CompactProofs.Trusted
+"""
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_axiom_audit_catches_what_the_source_audit_would(tmp_path, shared_build):
+    root = copy_tree(tmp_path)
+    (root / "CompactProofs" / "Bad.lean").write_text(BAD_MODULE)
+    (root / "CompactProofs" / "Trusted.lean").write_text(TRUSTED_MODULE)
+    assert {f.rule for f in lb.audit_source(BAD_MODULE)} == {"axiom", "trusts-compiler"}
+    assert lb.audit_source(TRUSTED_MODULE) == []
+    # with the source audit on, nothing is built
+    res = run_check(root, shared_build)
+    assert not res.ok and res.source_findings and not res.modules
+    # with it off, the build passes and the kernel-level audit must catch both
+    res = run_check(root, shared_build, source_audit=False)
+    assert all(m.status in ("built", "cached") for m in res.modules), [m.output for m in res.modules]
+    assert not res.ok
+    problems = "\n".join(res.axiom_problems)
+    assert "CompactProofs.Bad.uses_bad: CompactProofs.Bad.bad_ax (axiom declared in the library)" in problems
+    assert "hidden_uses_bad" in problems  # private declarations are audited too
+    assert "CompactProofs.Bad.uses_native: Lean.ofReduceBool" in problems
+    assert "labelled_native" not in problems
+    assert "Lean.ofReduceBool" in res.theorem_axioms["CompactProofs.Trusted.labelled_native"]
