@@ -4,14 +4,14 @@
 # under .cache/ (ignored by git); a second run only checks stamps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PIP_CACHE_DIR="$PWD/.cache/pip" PIP_DISABLE_PIP_VERSION_CHECK=1
+source scripts/pip_env.sh
 if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
 fi
 stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing compact-proofs and test dependencies into .venv"
-  .venv/bin/pip install -q -c constraints.txt -e ".[test]"
+  quiet_pip .venv/bin/pip install -q -c constraints.txt -e ".[test]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -9,6 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import zoo
+from .lean_bridge import LeanCheckError
+from .provenance import repo_relative
 from .model import MaxOfKConfig
 from .progress import Progress
 
@@ -51,7 +53,8 @@ def _brute_force_one(record_path: Path, float32: bool, progress: bool | None, th
         torch.set_num_threads(threads)
     model, record = zoo.load_model(record_path)
     result = brute_force(model, progress=progress, float32=float32)
-    return {"seed": record.seed, "model": str(record_path), **result.to_dict()}
+    return {"seed": record.seed, "model": repo_relative(record_path), "sha256": record.sha256, **result.to_dict()}
+
 
 
 def _model_paths(args: argparse.Namespace) -> list[Path]:
@@ -97,6 +100,22 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certify(args: argparse.Namespace) -> int:
+    from .certify import certify
+
+    path = args.model or zoo.record_path(args.seed, args.directory)
+    strategies = tuple(s for s in args.strategies.split(",") if s)
+    data = certify(path, strategies, args.out, lean=not args.no_lean, float32=args.float32)
+    lean = data["lean"]
+    return 0 if lean is None or lean["ok"] else 1
+
+
+def cmd_lean_check(args: argparse.Namespace) -> int:
+    from .lean_bridge import main as lean_main
+
+    return lean_main(["check", "--jobs", str(args.jobs)] + (["--clean"] if args.clean else []))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="compact-proofs", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-float32", action="store_true", help="skip the plain float32 forward-pass comparison")
     p.add_argument("--out", type=Path, default=Path("results/brute_force.json"), help="JSON output")
     p.set_defaults(func=cmd_brute_force)
+
+    from .certify import DEFAULT_STRATEGIES
+
+    p = sub.add_parser("certify", help="the main job: brute force, strategies, certificates, Lean check, report")
+    p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help=f"zoo seed (default {zoo.DEFAULT_SEED})")
+    p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
+    p.add_argument("--model", type=Path, help="a model record (.json) instead of a zoo seed")
+    p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES), help="comma-separated strategy names")
+    p.add_argument("--out", type=Path, default=Path("results/certify"), help="report folder")
+    p.add_argument("--no-lean", action="store_true", help="skip the Lean check")
+    p.add_argument("--float32", action="store_true", help="also count the plain float32 forward pass (about 40 s)")
+    p.set_defaults(func=cmd_certify)
+
+    p = sub.add_parser("lean-check", help="audit and build the Lean library, then audit its axioms")
+    p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
+    p.add_argument("--clean", action="store_true", help="rebuild everything")
+    p.set_defaults(func=cmd_lean_check)
     return parser
 
 
@@ -127,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except zoo.ModelFileError as exc:
+    except (zoo.ModelFileError, LeanCheckError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -1,7 +1,8 @@
-"""Reports of the main job: what was computed, what Lean accepted, and with which axioms."""
+"""Reports of the main job (``certify``): Markdown, HTML and JSON, each bound with its checks."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -9,41 +10,76 @@ from typing import Any
 from .provenance import provenance_markdown
 
 
-def write_certify_report(out_dir: Path, data: dict[str, Any]) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.md`` into ``out_dir``; returns both paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "report.json"
-    json_path.write_text(json.dumps(data, indent=1, default=str) + "\n")
-    bf = data["brute_force"]
+def _lean_status(row: dict[str, Any], lean_ran: bool) -> str:
+    accepted = [t for t in row["lean"] if t["accepted"]]
+    if accepted:
+        return "; ".join(f"accepted: `{t['theorem']}` ({', '.join(t['axioms']) or 'no axioms'})" for t in accepted)
+    if row["lean"]:
+        return "REJECTED" if lean_ran else "not run"
+    return "no Lean theorem for this model yet"
+
+
+def report_markdown(data: dict[str, Any]) -> str:
+    bf, model, lean = data["brute_force"], data["model"], data["lean"]
     lines = [
-        f"# compact-proofs report: {data['model']['name']}",
+        f"# compact-proofs certify: Max-of-{model['config']['n_ctx']} seed {model['seed']}",
+        "",
+        f"Model `{model['path']}`, weights sha256 `{model['sha256'][:16]}…`.",
         "",
         "## Exact accuracy (brute force over the whole input space)",
         "",
-        f"- inputs: {bf['n_inputs']:,}",
-        f"- correct under the real-number semantics: **{bf['correct']:,}** (accuracy {bf['accuracy']:.6f})",
-        f"- decided by the rigorous float64 path: {bf['float_decided']:,}; by exact arithmetic: {bf['exact_decided']:,}"
-        f" (exact ties: {bf['exact_ties']})",
+        f"**{bf['correct']:,}** of {bf['n_inputs']:,} inputs correct under the real-number semantics "
+        f"(accuracy {bf['accuracy']:.6f}); {bf['exact_decided']:,} inputs needed exact arithmetic, "
+        f"{bf['exact_ties']} exact ties; {bf['seconds']:.1f} s.",
     ]
     if bf.get("float32_correct") is not None:
         lines.append(
-            f"- plain float32 forward pass: {bf['float32_correct']:,} correct; verdicts differ from the exact ones on "
-            f"{bf['float32_disagreements']:,} inputs"
+            f"The plain float32 forward pass counts {bf['float32_correct']:,} correct; its verdicts differ "
+            f"from the exact ones on {bf['float32_disagreements']:,} inputs."
         )
-    lines.append(f"- seconds: exact {bf['seconds']:.2f}" + (f", float32 {bf['float32_seconds']:.2f}" if bf.get("float32_seconds") else ""))
-    lean = data.get("lean")
-    lines += ["", "## Lean", ""]
+    lines += [
+        "",
+        "## Lower bounds",
+        "",
+        "| strategy | certified correct | bound | of exact | proof FLOPs | unexplained dim. | s | exact re-check | Lean |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in data["strategies"]:
+        recheck = f"{row['python_recheck']:,}" if row["python_recheck"] is not None else "-"
+        lines.append(
+            f"| {row['strategy']} | {row['correct_lower_bound']:,} | {row['accuracy_bound']:.4f} | "
+            f"{row['correct_lower_bound'] / bf['correct']:.4f} | {row['proof_flops']:,} | "
+            f"{row['unexplained_dimensionality']:,} | {row['seconds']:.1f} | {recheck} | {_lean_status(row, lean is not None)} |"
+        )
+    lines += ["", "![bound against proof length](bound_vs_flops.svg)", "", "## Lean", ""]
     if lean is None:
-        lines.append("Lean check skipped.")
+        lines.append("Lean check skipped (`--no-lean`).")
     else:
-        lines.append(f"Lean check: **{'accepted' if lean['ok'] else 'REJECTED'}** ({lean['seconds']:.1f} s).")
-        if lean.get("theorems"):
-            lines += ["", "| theorem | axioms |", "|---|---|"]
-            for name, axioms in sorted(lean["theorems"].items()):
-                lines.append(f"| `{name}` | {', '.join(axioms) if axioms else '(none)'} |")
-        if lean.get("messages"):
+        lines.append(f"Library check: **{'passed' if lean['ok'] else 'FAILED'}** in {lean['seconds']:.0f} s.")
+        if data["lean_theorems"]:
+            lines += ["", "Theorems about this model:", "", "| theorem | strategy | bound | accepted | axioms |", "|---|---|---|---|---|"]
+            for t in data["lean_theorems"]:
+                axioms = ", ".join(t["axioms"] or []) or "(none)"
+                lines.append(f"| `{t['theorem']}` | {t['strategy']} | {t['bound']:,} | {t['accepted']} | {axioms} |")
+        else:
+            lines.append("No theorem of the Lean library is about this model yet (matched by weights hash).")
+        if lean["messages"]:
             lines += ["", "```", *lean["messages"][-40:], "```"]
     lines += ["", "## Provenance", "", provenance_markdown(data["provenance"]), ""]
-    md_path = out_dir / "report.md"
-    md_path.write_text("\n".join(lines))
-    return json_path, md_path
+    return "\n".join(lines)
+
+
+def write_report(out_dir: Path, data: dict[str, Any]) -> list[Path]:
+    """``report.json``, ``report.md``, ``report.html`` and the plot; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
+    paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")
+    markdown = report_markdown(data)
+    paths[1].write_text(markdown)
+    paths[2].write_text(
+        "<!doctype html><meta charset=utf-8><title>compact-proofs report</title>"
+        "<body style='font-family:sans-serif;max-width:70em'><pre style='white-space:pre-wrap'>"
+        + html.escape(markdown)
+        + "</pre><img src='bound_vs_flops.svg' alt='bound against proof length'></body>\n"
+    )
+    return paths

@@ -1,0 +1,173 @@
+"""The main job: exact accuracy, proof strategies, certificates, Lean check and a report.
+
+``certify(path)`` on one Max-of-K model (the shipped seed-123 model by default):
+
+1. exact brute force over the whole input space (the truth every bound is compared with);
+2. each chosen proof strategy, giving a sound lower bound on the number of correct inputs;
+3. for strategies that emit certificates, the certificate written as JSON and re-verified by
+   the strategy's independent exact-rational checker, after checking that the certificate's
+   integer path tables are the model's own (the checker trusts them);
+4. the Lean library checked with the pinned toolchain (``lean_bridge.check_project``): the
+   accuracy theorems whose generated modules name this model (by the sha256 of its weights,
+   see :func:`lean_theorems_for`) are reported with the axioms they depend on;
+5. ``report.json``, ``report.md``, ``report.html`` and the bound-vs-proof-length plot.
+
+A bound is reported as *Lean-checked* only when a theorem for this very model (same weights
+hash) was built by the kernel in this run; otherwise the report says which check it passed
+(Python exact re-check) and that no Lean theorem covers it yet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import zoo
+from .brute_force import brute_force
+from .provenance import REPO_ROOT, provenance, repo_relative
+from .report import write_report
+from .strategies import StrategyResult, run_strategy
+
+DEFAULT_STRATEGIES = ("cubic_paper", "cubic", "cubic_tight")
+#: Header line of a generated Lean module that proves an accuracy bound for one model:
+#: ``-- compact-proofs-theorem: <theorem name> model-sha256=<hex> strategy=<name> bound=<int>``.
+THEOREM_TAG = re.compile(
+    r"^-- compact-proofs-theorem: (?P<theorem>\S+) model-sha256=(?P<sha>[0-9a-f]{64}) "
+    r"strategy=(?P<strategy>\S+) bound=(?P<bound>\d+)\s*$",
+    re.M,
+)
+
+
+@dataclass
+class LeanTheorem:
+    """An accuracy theorem of the Lean library about one model, as its generated module declares."""
+
+    theorem: str
+    module: str
+    strategy: str
+    bound: int
+    axioms: list[str] | None = None  # filled in by the axiom audit
+    accepted: bool = False
+
+
+@dataclass
+class StrategyOutcome:
+    result: StrategyResult
+    certificate: Path | None = None
+    python_recheck: int | None = None  # count re-derived by the exact checker
+    lean: list[LeanTheorem] = field(default_factory=list)
+
+
+def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
+    """Theorems declared (by :data:`THEOREM_TAG` lines) in ``lean_root`` for the model with this hash."""
+    found = []
+    for path in sorted(lean_root.rglob("*.lean")):
+        rel = path.relative_to(lean_root).with_suffix("")
+        for tag in THEOREM_TAG.finditer(path.read_text(encoding="utf-8")):
+            if tag["sha"] == sha256:
+                found.append(LeanTheorem(tag["theorem"], ".".join(rel.parts), tag["strategy"], int(tag["bound"])))
+    return found
+
+
+def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | None:
+    """Write and exactly re-check the certificate of a cubic-family strategy; None if it has none.
+
+    The checker trusts the integer tables, so they are compared with tables recomputed from
+    the model's weights before the count is accepted.
+    """
+    from .strategies import cubic
+
+    if name not in ("cubic", "cubic_paper"):
+        return None
+    cert = cubic.certificate(model, refined=name == "cubic")
+    tables = cubic.CubicTables.from_model(model)
+    for key in ("eqke", "eqkp", "evou", "pvou", "eupu"):
+        if cert[key] != cubic._ints(getattr(tables, key)):
+            raise cubic.CertificateError(f"certificate table {key} is not the model's")
+    count = cubic.check_certificate(cert)
+    path = out_dir / "certificates" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
+    return path, count
+
+
+def certify(
+    model_path: Path,
+    strategies: tuple[str, ...] = DEFAULT_STRATEGIES,
+    out_dir: Path = Path("results/certify"),
+    *,
+    lean: bool = True,
+    float32: bool = False,
+    progress: bool | None = None,
+    say=print,
+) -> dict[str, Any]:
+    """Run the main job on one model; writes the report into ``out_dir`` and returns its data."""
+    start = time.perf_counter()
+    model, record = zoo.load_model(model_path)
+    say(f"model {model_path} (seed {record.seed}, d_vocab {record.config.d_vocab}, K {record.config.n_ctx})")
+    bf = brute_force(model, progress=progress, float32=float32)
+    say(f"brute force: {bf.correct:,} / {bf.n_inputs:,} correct (exact), {bf.seconds:.1f} s")
+    outcomes: list[StrategyOutcome] = []
+    for name in strategies:
+        result = run_strategy(name, model)
+        if result.correct_lower_bound > bf.correct:  # a soundness bug: never report it as a bound
+            raise AssertionError(f"{name} claims {result.correct_lower_bound} > exact {bf.correct}")
+        outcome = StrategyOutcome(result)
+        exported = _export_certificate(name, model, out_dir)
+        if exported:
+            outcome.certificate, outcome.python_recheck = exported
+        say(
+            f"{name}: bound {result.correct_lower_bound:,} ({float(result.bound):.4f}), "
+            f"{result.proof_flops:,} FLOPs, {result.seconds:.1f} s"
+            + (f"; certificate re-checked exactly: {outcome.python_recheck:,}" if exported else "")
+        )
+        outcomes.append(outcome)
+
+    lean_root = REPO_ROOT / "lean"
+    theorems = lean_theorems_for(record.sha256, lean_root)
+    lean_data = None
+    if lean:
+        from .lean_bridge import check_project
+
+        say("Lean: checking the library (pinned WebAssembly toolchain)")
+        res = check_project(REPO_ROOT, log=say)
+        axioms = res.theorem_axioms
+        for thm in theorems:
+            thm.axioms = axioms.get(thm.theorem)
+            thm.accepted = res.ok and thm.axioms is not None
+        lean_data = {
+            "ok": res.ok,
+            "seconds": res.wall_seconds,
+            "peak_rss_mb": res.peak_rss_kb // 1024,
+            "theorems": axioms,
+            "messages": res.errors + res.axiom_problems,
+        }
+    by_strategy = {o.result.strategy: o for o in outcomes}
+    for thm in theorems:
+        if thm.strategy in by_strategy:
+            by_strategy[thm.strategy].lean.append(thm)
+
+    data = {
+        "model": {"path": repo_relative(model_path), "seed": record.seed, "sha256": record.sha256, "config": record.config.to_dict()},
+        "brute_force": bf.to_dict(),
+        "strategies": [
+            o.result.to_dict()
+            | {
+                "certificate": str(o.certificate) if o.certificate else None,
+                "python_recheck": o.python_recheck,
+                "lean": [vars(t) for t in o.lean],
+            }
+            for o in outcomes
+        ],
+        "lean_theorems": [vars(t) for t in theorems],
+        "lean": lean_data,
+        "seconds": time.perf_counter() - start,
+        "provenance": provenance(),
+    }
+    paths = write_report(out_dir, data)
+    say("report: " + ", ".join(str(p) for p in paths))
+    return data

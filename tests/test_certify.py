@@ -1,0 +1,63 @@
+"""The main job (``compact-proofs certify``) on the small shipped model, without Lean."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from compact_proofs import certify as certify_mod
+from compact_proofs import zoo
+from compact_proofs.cli import main
+from compact_proofs.strategies import STRATEGIES, StrategyResult
+
+SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
+
+
+def test_certify_small_model_writes_consistent_report(tmp_path):
+    data = certify_mod.certify(SMALL, ("cubic_paper", "cubic"), tmp_path, lean=False, say=lambda _: None)
+    exact = data["brute_force"]["correct"]
+    assert data["brute_force"]["n_inputs"] == 8**3
+    for row in data["strategies"]:
+        assert row["correct_lower_bound"] <= exact
+        assert row["python_recheck"] == row["correct_lower_bound"]
+        cert = json.loads((tmp_path / "certificates" / f"{row['strategy']}.json").read_text())
+        assert cert["correct_count"] == row["correct_lower_bound"]
+    assert json.loads((tmp_path / "report.json").read_text())["model"]["sha256"] == data["model"]["sha256"]
+    markdown = (tmp_path / "report.md").read_text()
+    assert f"**{exact:,}** of 512" in markdown
+    assert "Lean check skipped" in markdown
+    assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+
+
+def test_certify_refuses_an_unsound_strategy(tmp_path, monkeypatch):
+    def overclaims(model):  # one more correct input than there are inputs
+        n = model.cfg.n_inputs + 1
+        return StrategyResult("overclaims", n, Fraction(n, n - 1), 0, 0, 0.0)
+
+    monkeypatch.setitem(STRATEGIES, "overclaims", overclaims)
+    with pytest.raises(AssertionError, match="overclaims"):
+        certify_mod.certify(SMALL, ("overclaims",), tmp_path, lean=False, say=lambda _: None)
+
+
+def test_lean_theorems_are_matched_by_weights_hash(tmp_path):
+    sha = "ab" * 32
+    (tmp_path / "A").mkdir()
+    (tmp_path / "A" / "B.lean").write_text(
+        f"-- compact-proofs-theorem: Foo.bar_accuracy model-sha256={sha} strategy=cubic bound=42\n"
+        f"-- compact-proofs-theorem: Foo.other model-sha256={'cd' * 32} strategy=cubic bound=7\n"
+    )
+    found = certify_mod.lean_theorems_for(sha, tmp_path)
+    assert [(t.theorem, t.module, t.strategy, t.bound) for t in found] == [("Foo.bar_accuracy", "A.B", "cubic", 42)]
+    assert certify_mod.lean_theorems_for("ef" * 32, tmp_path) == []
+
+
+def test_cli_certify_and_bad_model_file(tmp_path, capsys):
+    assert main(["certify", "--model", str(SMALL), "--no-lean", "--strategies", "cubic", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "report.md").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["certify", "--model", str(bad), "--no-lean", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "not valid JSON" in err
