@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotent set-up on a fresh machine: a virtual environment with the package and its test
-# dependencies (pinned in pyproject.toml), then the pinned Lean toolchain. Downloads are cached
+# Idempotent set-up on a fresh machine: a virtual environment with the package, its test and Ray
+# extras (pinned in pyproject.toml and constraints.txt), then the pinned Lean toolchain. Downloads are cached
 # under .cache/ (ignored by git); a second run only checks stamps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ fi
 stamp=".venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing compact-proofs and test dependencies into .venv"
-  quiet_pip .venv/bin/pip install -q -c constraints.txt -e ".[test]"
+  quiet_pip .venv/bin/pip install -q -c constraints.txt -e ".[test,ray]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -29,8 +29,10 @@ from typing import Any
 from . import zoo
 from .brute_force import brute_force
 from .provenance import REPO_ROOT, provenance, repo_relative
+from .plots import plot_bound_vs_length
 from .report import write_report
 from .strategies import StrategyResult, run_strategy
+from .strategies.brute_force import brute_force_flops
 
 DEFAULT_STRATEGIES = ("cubic_paper", "cubic", "cubic_tight")
 #: Header line of a generated Lean module that proves an accuracy bound for one model:
@@ -60,6 +62,11 @@ class StrategyOutcome:
     certificate: Path | None = None
     python_recheck: int | None = None  # count re-derived by the exact checker
     lean: list[LeanTheorem] = field(default_factory=list)
+
+
+def brute_force_point(config, accuracy: float) -> dict[str, Any]:
+    """Brute force as a point of the bound-vs-length plot (its FLOPs counted as the paper does)."""
+    return {"strategy": "brute_force", "proof_flops": brute_force_flops(config), "accuracy_bound": accuracy}
 
 
 def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
@@ -169,5 +176,11 @@ def certify(
         "provenance": provenance(),
     }
     paths = write_report(out_dir, data)
+    paths += plot_bound_vs_length(
+        [o.result for o in outcomes] + [brute_force_point(record.config, bf.accuracy)],
+        out_dir / "bound_vs_flops",
+        exact_accuracy=bf.accuracy,
+        title=f"Max-of-{record.config.n_ctx} seed {record.seed}: accuracy bound against proof length",
+    )
     say("report: " + ", ".join(str(p) for p in paths))
     return data

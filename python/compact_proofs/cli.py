@@ -11,6 +11,7 @@ from pathlib import Path
 from . import zoo
 from .lean_bridge import LeanCheckError
 from .provenance import repo_relative
+from .sweep import add_sweep_command
 from .model import MaxOfKConfig
 from .progress import Progress
 
@@ -156,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
     p.add_argument("--clean", action="store_true", help="rebuild everything")
     p.set_defaults(func=cmd_lean_check)
+
+    add_sweep_command(sub)
     return parser
 
 

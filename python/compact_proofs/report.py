@@ -70,7 +70,7 @@ def report_markdown(data: dict[str, Any]) -> str:
 
 
 def write_report(out_dir: Path, data: dict[str, Any]) -> list[Path]:
-    """``report.json``, ``report.md``, ``report.html`` and the plot; returns the paths written."""
+    """Write ``report.json``, ``report.md`` and ``report.html``; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
     paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")

@@ -647,10 +647,19 @@ def certificate(model: MaxOfKTransformer, refined: bool = True) -> dict[str, Any
     }
 
 
-def _mpf_fraction(x) -> Fraction:
-    """The exact value of a finite mpmath mpf."""
-    man, exp = mpmath.mpf(x).man_exp
-    return Fraction(int(man)) * (Fraction(2) ** int(exp))
+def _interval_fractions(enc) -> tuple[Fraction, Fraction]:
+    """The exact endpoints of an mpmath interval.
+
+    Read from the raw ``(sign, mantissa, exponent, bitcount)`` tuples: converting through
+    ``mpmath.mpf`` would round them to the global working precision.
+    """
+
+    def exact(raw) -> Fraction:
+        sign, man, exp, _ = raw
+        return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
+
+    lo, hi = enc._mpi_
+    return exact(lo), exact(hi)
 
 
 def _check_exp(cert: dict[str, Any], lo: list, hi: list) -> None:
@@ -666,8 +675,9 @@ def _check_exp(cert: dict[str, Any], lo: list, hi: list) -> None:
                     s = cert["eqke"][q][t] + cert["eqkp"][q][i] - cert["exp_shift"][q]
                     enc = mpmath.iv.exp(mpmath.iv.mpf(s) * scale)
                     a, b = lo[q][i][t], hi[q][i][t]
-                    lo_ok = a <= 0 or a <= _mpf_fraction(enc.a)
-                    hi_ok = b >= _mpf_fraction(enc.b)
+                    enc_lo, enc_hi = _interval_fractions(enc)
+                    lo_ok = a <= 0 or a <= enc_lo
+                    hi_ok = b >= enc_hi
                     if a < 0 or not lo_ok or not hi_ok:
                         raise CertificateError(f"exp enclosure [{q}][{i}][{t}] is not verified")
     finally:
