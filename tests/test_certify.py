@@ -61,3 +61,19 @@ def test_cli_certify_and_bad_model_file(tmp_path, capsys):
     assert main(["certify", "--model", str(bad), "--no-lean", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "not valid JSON" in err
+
+
+@pytest.mark.parametrize("strategy", ["cubic", "subcubic"])
+def test_certificate_for_another_model_is_refused(tmp_path, monkeypatch, strategy):
+    """The exported certificate must carry this model's data; one made for another model fails."""
+    from compact_proofs.strategies import cubic, subcubic
+
+    model, _ = zoo.load_model(SMALL)
+    other = {name: w.copy() for name, w in model.weights().items()}
+    other["W_E"][0, 0] += 1.0
+    other_model = type(model).from_weights(model.cfg, other)
+    module = cubic if strategy == "cubic" else subcubic
+    real = module.certificate
+    monkeypatch.setattr(module, "certificate", lambda _model, *args, **kw: real(other_model, *args, **kw))
+    with pytest.raises(module.CertificateError, match="not the model's"):
+        certify_mod._export_certificate(strategy, model, tmp_path)

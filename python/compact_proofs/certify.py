@@ -87,22 +87,28 @@ def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
 
 
 def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | None:
-    """Write and exactly re-check the certificate of a cubic-family strategy; None if it has none.
+    """Write and exactly re-check the certificate of a strategy; None if it emits none.
 
-    The checker trusts the integer tables, so they are compared with tables recomputed from
-    the model's weights before the count is accepted.
+    Each checker trusts the model data inside the certificate (the cubic one its integer path
+    tables, the subcubic one its weights), so that data is first compared with the model's.
     """
-    from .strategies import cubic
+    from .strategies import cubic, subcubic
 
-    if name not in ("cubic", "cubic_paper"):
+    if name in ("cubic", "cubic_paper"):
+        cert = cubic.certificate(model, refined=name == "cubic")
+        tables = cubic.CubicTables.from_model(model)
+        for key in ("eqke", "eqkp", "evou", "pvou", "eupu"):
+            if cert[key] != cubic._ints(getattr(tables, key)):
+                raise cubic.CertificateError(f"{name} certificate: table {key} is not the model's")
+        count = cubic.check_certificate(cert)
+    elif name == "subcubic" or name.startswith("subcubic:"):
+        cert = subcubic.certificate(model, name)
+        if cert["weights"] != subcubic.certificate_weights(model):
+            raise subcubic.CertificateError(f"{name} certificate: weights are not the model's")
+        count = subcubic.check_certificate(cert)
+    else:
         return None
-    cert = cubic.certificate(model, refined=name == "cubic")
-    tables = cubic.CubicTables.from_model(model)
-    for key in ("eqke", "eqkp", "evou", "pvou", "eupu"):
-        if cert[key] != cubic._ints(getattr(tables, key)):
-            raise cubic.CertificateError(f"certificate table {key} is not the model's")
-    count = cubic.check_certificate(cert)
-    path = out_dir / "certificates" / f"{name}.json"
+    path = out_dir / "certificates" / (name.replace(":", "_").replace("/", "__") + ".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
     return path, count

@@ -831,6 +831,12 @@ def _frac_read(obj: Any, what: str) -> Fraction:
     return Fraction(obj[0], obj[1])
 
 
+def certificate_weights(model: MaxOfKTransformer) -> dict[str, Any]:
+    """The ``weights`` field a certificate for ``model`` must carry (exact dyadic JSON)."""
+    ctx = context(model)
+    return {name_: _dy_json(ctx.weights[name_]) for name_ in PARAMETER_NAMES}
+
+
 def certificate(model: MaxOfKTransformer, name: str = "subcubic") -> dict[str, Any]:
     """Run a variant and return its certificate (format in the module docstring)."""
     eupu, attention, error = parse_variant(name)
@@ -859,7 +865,7 @@ def certificate(model: MaxOfKTransformer, name: str = "subcubic") -> dict[str, A
         "n_ctx": ctx.k,
         "d_model": ctx.d,
         "d_head": ctx.h,
-        "weights": {name_: _dy_json(ctx.weights[name_]) for name_ in PARAMETER_NAMES},
+        "weights": certificate_weights(model),
         "directions": directions,
         "centres": [_dy_json(x) for x in proof.error.centres],
         "eupu_centre": None if proof.eupu_centre is None else _dy_json(proof.eupu_centre),
