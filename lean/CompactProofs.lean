@@ -3,6 +3,12 @@ module
 public import CompactProofs.Matrix
 public import CompactProofs.OvCopying
 public import CompactProofs.Generated.OvSmall
+public import CompactProofs.MaxOfK.Semantics
+public import CompactProofs.MaxOfK.Algebra
+public import CompactProofs.MaxOfK.ExpBounds
+public import CompactProofs.MaxOfK.Tables
+public import CompactProofs.MaxOfK.Checker
+public import CompactProofs.Generated.SmallMaxOf3
 
 /-!
 # CompactProofs

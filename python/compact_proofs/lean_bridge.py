@@ -70,7 +70,7 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -441,14 +441,15 @@ class RunOutput:
 
 
 def run_measured(cmd: Sequence[str], cwd: Path, env: dict[str, str], timeout: float) -> RunOutput:
-    """Run ``cmd``; return its combined output, wall time and peak RSS (``wait4``)."""
+    """Run ``cmd``; return its combined output, wall time and peak RSS (``wait4``).
+
+    The output goes to a temporary file, not a pipe: the wasm launcher writes synchronously
+    and crashes ("hardware fault") when a pipe is full, which a large output (the axiom
+    audit) can cause whenever the reader falls behind.
+    """
     start = time.monotonic()
-    proc = subprocess.Popen(
-        list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: chunks.append(proc.stdout.read()), daemon=True)
-    reader.start()
+    out = tempfile.TemporaryFile()
+    proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     timed_out = False
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -464,9 +465,9 @@ def run_measured(cmd: Sequence[str], cwd: Path, env: dict[str, str], timeout: fl
             break
         time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    reader.join(timeout=30)
-    proc.stdout.close()
-    text = b"".join(chunks).decode("utf-8", errors="replace")
+    out.seek(0)
+    text = out.read().decode("utf-8", errors="replace")
+    out.close()
     return RunOutput(proc.returncode, text, time.monotonic() - start, usage.ru_maxrss, timed_out)
 
 

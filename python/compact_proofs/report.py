@@ -16,7 +16,7 @@ def _lean_status(row: dict[str, Any], lean_ran: bool) -> str:
         return "; ".join(f"accepted: `{t['theorem']}` ({', '.join(t['axioms']) or 'no axioms'})" for t in accepted)
     if row["lean"]:
         return "REJECTED" if lean_ran else "not run"
-    return "no Lean theorem for this model yet"
+    return "no Lean theorem for this strategy and model yet"
 
 
 def report_markdown(data: dict[str, Any]) -> str:
@@ -32,6 +32,9 @@ def report_markdown(data: dict[str, Any]) -> str:
         f"(accuracy {bf['accuracy']:.6f}); {bf['exact_decided']:,} inputs needed exact arithmetic, "
         f"{bf['exact_ties']} exact ties; {bf['seconds']:.1f} s.",
     ]
+    for t in data["lean_theorems"]:
+        if t["strategy"] == "brute_force" and t["accepted"]:
+            lines += ["", f"Lean-checked: `{t['theorem']}` proves at least {t['bound']:,} correct inputs."]
     if bf.get("float32_correct") is not None:
         lines.append(
             f"The plain float32 forward pass counts {bf['float32_correct']:,} correct; its verdicts differ "

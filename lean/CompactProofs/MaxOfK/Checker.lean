@@ -1,0 +1,393 @@
+module
+
+public import CompactProofs.MaxOfK.ExpBounds
+public import CompactProofs.MaxOfK.Tables
+
+/-!
+# A kernel-evaluable accuracy checker for Max-of-K models, and its soundness
+
+In the style of core's LRAT checker: `check m c` is a Boolean function over `Int`/`Nat`
+that the kernel evaluates on concrete literals (`decide +kernel`), and `check_sound`
+turns `check m c = true` into `c.bound ≤ accuracy F m` for every ordered field with an
+`ExpSqrt` structure (the reals among them).
+
+## What the certificate supplies, and what the checker re-verifies
+* `scores`, `ov`, `ovu`, `direct`: the integer tables of `CompactProofs.MaxOfK.Tables`,
+  materialised so that each entry is computed once; the checker recomputes every entry
+  from the weights and compares.
+* `invSqrtLo`, `invSqrtHi`: integers enclosing `2^Q / sqrt d_head`; checked by squaring.
+* `expLo`, `expHi`: for every query token `q`, position `i` and token `t`, integers
+  enclosing `2^P exp (score)`; checked against the bounds `expLo`/`expHi` of
+  `CompactProofs.MaxOfK.ExpBounds`, computed by the checker from the score and the
+  `1 / sqrt d_head` enclosure.
+* `bound`: the claimed number of correct inputs.
+
+For each of the `d_vocab ^ K` inputs `x` with maximum `mx`, and each `y ≠ mx`, the checker
+bounds `Σ_i exp (score x i) · coefM x i mx y` from below by taking, for each term, the
+lower end of the enclosure when the (exact integer) coefficient is nonnegative and the
+upper end otherwise; if every such lower bound is positive, `x` is correct (`logit_sub`).
+It counts these inputs and compares the count with `bound`.
+
+## What is proved
+`check_sound`; `check_sound_split`, the same conclusion from `checkCore` and one count per
+first token, so that a generated certificate can be checked in several kernel evaluations
+of bounded memory; and `length_allSeqs` (the inputs counted are `d_vocab ^ K` sequences).
+The Python exporter only finds witnesses; nothing it computes is trusted.
+-/
+
+namespace CompactProofs.MaxOfK
+
+open Lean.Grind
+
+@[expose] public noncomputable section
+
+attribute [local instance] Ring.intCast Semiring.natCast
+
+set_option linter.unusedSectionVars false
+
+/-- Entry `(a, b, c)` of a three-dimensional integer table, `0` outside. -/
+def entry3 (T : List (List (List Int))) (a b c : Nat) : Int :=
+  ((T.getD a []).getD b []).getD c 0
+
+/-- The witnesses; see the module docstring. Scales: `expLo`/`expHi` are in units of
+`2^-expPrec`, `invSqrtLo`/`invSqrtHi` in units of `2^-sqrtPrec`. -/
+structure Certificate where
+  bound : Nat
+  expPrec : Nat
+  squarings : Nat
+  sqrtPrec : Nat
+  invSqrtLo : Int
+  invSqrtHi : Int
+  /-- `[q][i][t] ↦ scoreInt q i t` -/
+  scores : List (List (List Int))
+  /-- `[i][t][c] ↦ ovInt i t c` -/
+  ov : List (List (List Int))
+  /-- `[i][t][y] ↦ ovuInt i t y` -/
+  ovu : List (List (List Int))
+  /-- `[q][y] ↦ directInt q y` -/
+  direct : IntMatrix
+  /-- `[q][i][t] ↦` lower bound on `2^expPrec · exp (score)` -/
+  expLo : List (List (List Int))
+  /-- `[q][i][t] ↦` upper bound on `2^expPrec · exp (score)` -/
+  expHi : List (List (List Int))
+
+/-- `p i j` for all `i < a`, `j < b`. -/
+def all2 (a b : Nat) (p : Nat → Nat → Bool) : Bool :=
+  allBelow (fun i => allBelow (p i) b) a
+
+/-- `p i j k` for all `i < a`, `j < b`, `k < c`. -/
+def all3 (a b c : Nat) (p : Nat → Nat → Nat → Bool) : Bool :=
+  allBelow (fun i => all2 b c (p i)) a
+
+theorem all2_sound {a b : Nat} {p : Nat → Nat → Bool} (h : all2 a b p = true) :
+    ∀ i, i < a → ∀ j, j < b → p i j = true :=
+  fun i hi j hj => allBelow_sound (allBelow_sound h i hi) j hj
+
+theorem all3_sound {a b c : Nat} {p : Nat → Nat → Nat → Bool} (h : all3 a b c p = true) :
+    ∀ i, i < a → ∀ j, j < b → ∀ k, k < c → p i j k = true :=
+  fun i hi => all2_sound (allBelow_sound h i hi)
+
+section Check
+
+variable (m : Model) (c : Certificate)
+
+/-- `G`: the scaled score `2^G · score` is `scoreInt · (2^Q / sqrt d_head)`. -/
+def scoreScale : Nat := m.shift + m.shift + m.shift + m.shift + c.sqrtPrec
+
+/-- Lower bound on `2^G · score` for the integer score `S`. -/
+def zLo (S : Int) : Int := if 0 ≤ S then S * c.invSqrtLo else S * c.invSqrtHi
+
+/-- Upper bound on `2^G · score` for the integer score `S`. -/
+def zHi (S : Int) : Int := if 0 ≤ S then S * c.invSqrtHi else S * c.invSqrtLo
+
+/-- The certificate's tables are those of the model. -/
+def tablesOk : Bool :=
+  all3 m.dVocab m.nCtx m.dVocab (fun q i t => entry3 c.scores q i t == scoreInt m q i t) &&
+    all3 m.nCtx m.dVocab m.dModel (fun i t j => entry3 c.ov i t j == ovInt m i t j) &&
+    all3 m.nCtx m.dVocab m.dVocab (fun i t y =>
+      entry3 c.ovu i t y == sumTo m.dModel fun j => entry3 c.ov i t j * entry m.wU j y) &&
+    all2 m.dVocab m.dVocab (fun q y => entry c.direct q y == directInt m q y)
+
+/-- `invSqrtLo ≤ 2^Q / sqrt d_head ≤ invSqrtHi`, checked by squaring. -/
+def sqrtOk : Bool :=
+  decide (0 < m.dHead) &&
+    decide (c.invSqrtLo * c.invSqrtLo * (m.dHead : Int) ≤ pow2 c.sqrtPrec * pow2 c.sqrtPrec) &&
+    decide (0 ≤ c.invSqrtHi) &&
+    decide (pow2 c.sqrtPrec * pow2 c.sqrtPrec ≤ c.invSqrtHi * c.invSqrtHi * (m.dHead : Int))
+
+/-- `[lo, hi]` encloses `2^P exp (score)` for the integer score `S`. -/
+def enclosureOk (S lo hi : Int) : Bool :=
+  decide (lo ≤ expLo c.expPrec (scoreScale m c) c.squarings (zLo c S)) &&
+    decide (zHi c S < pow2 (scoreScale m c + c.squarings)) &&
+    decide (expHi c.expPrec (scoreScale m c) c.squarings (zHi c S) ≤ hi)
+
+/-- Every enclosure of the certificate is valid. -/
+def enclosuresOk : Bool :=
+  all3 m.dVocab m.nCtx m.dVocab fun q i t =>
+    enclosureOk m c (entry3 c.scores q i t) (entry3 c.expLo q i t) (entry3 c.expHi q i t)
+
+/-- Coefficient of `exp (score x i)` in the scaled logit difference `mx` vs `y`, read from
+the certificate's tables. -/
+def coef (x : List Nat) (i y : Nat) : Int :=
+  (entry c.direct (tok x (m.nCtx - 1)) (maxTok x) - entry c.direct (tok x (m.nCtx - 1)) y) *
+      pow2 (2 * m.shift) +
+    (entry3 c.ovu i (tok x i) (maxTok x) - entry3 c.ovu i (tok x i) y)
+
+/-- `lo · k` or `hi · k`, whichever is a lower bound of `w · k` for `w ∈ [lo, hi]`. -/
+def pick (lo hi k : Int) : Int := if 0 ≤ k then lo * k else hi * k
+
+/-- Lower bound on `2^P · Σ_i exp (score x i) · coef x i y`. -/
+def marginLower (x : List Nat) (y : Nat) : Int :=
+  sumTo m.nCtx fun i =>
+    pick (entry3 c.expLo (tok x (m.nCtx - 1)) i (tok x i))
+      (entry3 c.expHi (tok x (m.nCtx - 1)) i (tok x i)) (coef m c x i y)
+
+/-- Input `x` is certified correct. -/
+def inputOk (x : List Nat) : Bool :=
+  allBelow (fun y => y == maxTok x || decide (0 < marginLower m c x y)) m.dVocab
+
+/-- The checker. -/
+def check : Bool :=
+  decide (0 < m.nCtx) && decide (0 < m.dVocab) && tablesOk m c && sqrtOk m c &&
+    enclosuresOk m c && decide (c.bound ≤ (allSeqs m.dVocab m.nCtx).countP (inputOk m c))
+
+/-- Everything `check` verifies except the count (for certificates split into parts). -/
+def checkCore : Bool :=
+  decide (0 < m.nCtx) && decide (0 < m.dVocab) && tablesOk m c && sqrtOk m c && enclosuresOk m c
+
+/-- Number of certified inputs whose first token is `t0`. -/
+def countFrom (t0 : Nat) : Nat :=
+  ((allSeqs m.dVocab (m.nCtx - 1)).map (t0 :: ·)).countP (inputOk m c)
+
+end Check
+
+/-! ## Soundness -/
+
+theorem mem_allSeqs {v : Nat} : ∀ {k : Nat} {x : List Nat}, x ∈ allSeqs v k → ∀ t ∈ x, t < v
+  | 0, x, h => by
+    simp only [allSeqs, List.mem_singleton] at h
+    subst h
+    intro t ht
+    simp at ht
+  | k + 1, x, h => by
+    simp only [allSeqs, List.mem_flatMap, List.mem_range, List.mem_map] at h
+    obtain ⟨t, ht, x', hx', rfl⟩ := h
+    intro s hs
+    simp only [List.mem_cons] at hs
+    rcases hs with rfl | hs
+    · exact ht
+    · exact mem_allSeqs hx' s hs
+
+theorem sum_map_const (k : Nat) : ∀ l : List Nat, (l.map fun _ => k).sum = l.length * k
+  | [] => by simp
+  | a :: l => by
+    simp only [List.map_cons, List.sum_cons, sum_map_const k l, List.length_cons]
+    rw [Nat.succ_mul]
+    omega
+
+/-- `allSeqs v k` lists `v ^ k` sequences. -/
+theorem length_allSeqs (v : Nat) : ∀ k, (allSeqs v k).length = v ^ k
+  | 0 => rfl
+  | k + 1 => by
+    simp only [allSeqs, List.length_flatMap, List.length_map, length_allSeqs v k, sum_map_const,
+      List.length_range, Nat.pow_succ, Nat.mul_comm]
+
+theorem tok_lt {v : Nat} (hv : 0 < v) : ∀ {x : List Nat}, (∀ t ∈ x, t < v) → ∀ i, tok x i < v
+  | [], _, i => by simp [tok]; exact hv
+  | a :: l, h, 0 => by simp only [tok, List.getD_cons_zero]; exact h a (by simp)
+  | a :: l, h, i + 1 => by
+    simp only [tok, List.getD_cons_succ]
+    exact tok_lt hv (fun t ht => h t (by simp [ht])) i
+
+theorem maxTok_lt {v : Nat} (hv : 0 < v) : ∀ {x : List Nat}, (∀ t ∈ x, t < v) → maxTok x < v
+  | [], _ => by simp only [maxTok]; exact hv
+  | a :: l, h => by
+    simp only [maxTok]
+    have h1 := h a (by simp)
+    have h2 := maxTok_lt hv (x := l) (fun t ht => h t (by simp [ht]))
+    omega
+
+variable {α : Type} [Field α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
+  [OrderedRing α] (F : ExpSqrt α)
+
+theorem intCast_nonpos {k : Int} (h : k ≤ 0) : (k : α) ≤ 0 := by
+  have := intCast_le (α := α) h
+  rwa [Ring.intCast_zero] at this
+
+theorem pick_le {lo hi k : Int} {w : α} (hlo : (lo : α) ≤ w) (hhi : w ≤ (hi : α)) :
+    ((pick lo hi k : Int) : α) ≤ w * (k : α) := by
+  unfold pick
+  split
+  · rw [Ring.intCast_mul]
+    exact OrderedRing.mul_le_mul_of_nonneg_right hlo (intCast_nonneg (by assumption))
+  · rw [Ring.intCast_mul]
+    exact OrderedRing.mul_le_mul_of_nonpos_right hhi (intCast_nonpos (by omega))
+
+theorem score_scaled (m : Model) (Q : Nat) (x : List Nat) (i : Nat) :
+    2 ^ (m.shift + m.shift + m.shift + m.shift + Q) * score F m x i =
+      (scoreInt m (tok x (m.nCtx - 1)) i (tok x i) : α) *
+        (2 ^ Q * (F.sqrt (m.dHead : α))⁻¹) := by
+  rw [score_eq, Field.div_eq_mul_inv]
+  have hu := unit_mul (α := α) m
+  simp only [Semiring.pow_add]
+  grind
+
+theorem zLo_le (c : Certificate) {S : Int} {R : α} (hlo : (c.invSqrtLo : α) ≤ R)
+    (hhi : R ≤ (c.invSqrtHi : α)) : ((zLo c S : Int) : α) ≤ (S : α) * R := by
+  unfold zLo
+  split
+  · rw [Ring.intCast_mul]
+    exact OrderedRing.mul_le_mul_of_nonneg_left hlo (intCast_nonneg (by assumption))
+  · rw [Ring.intCast_mul]
+    exact OrderedRing.mul_le_mul_of_nonpos_left hhi (intCast_nonpos (by omega))
+
+theorem le_zHi (c : Certificate) {S : Int} {R : α} (hlo : (c.invSqrtLo : α) ≤ R)
+    (hhi : R ≤ (c.invSqrtHi : α)) : (S : α) * R ≤ ((zHi c S : Int) : α) := by
+  unfold zHi
+  split
+  · rw [Ring.intCast_mul]
+    exact OrderedRing.mul_le_mul_of_nonneg_left hhi (intCast_nonneg (by assumption))
+  · rw [Ring.intCast_mul]
+    exact OrderedRing.mul_le_mul_of_nonpos_left hlo (intCast_nonpos (by omega))
+
+/-- The enclosures of the certificate hold for the real scores. -/
+theorem enclosure_sound {m : Model} {c : Certificate} (htab : tablesOk m c = true)
+    (hsq : sqrtOk m c = true) (henc : enclosuresOk m c = true) {x : List Nat}
+    (hq : tok x (m.nCtx - 1) < m.dVocab) {i : Nat} (hi : i < m.nCtx) (ht : tok x i < m.dVocab) :
+    ((entry3 c.expLo (tok x (m.nCtx - 1)) i (tok x i) : Int) : α) ≤
+        2 ^ c.expPrec * F.exp (score F m x i) ∧
+      2 ^ c.expPrec * F.exp (score F m x i) ≤
+        ((entry3 c.expHi (tok x (m.nCtx - 1)) i (tok x i) : Int) : α) := by
+  simp only [tablesOk, sqrtOk, Bool.and_eq_true, decide_eq_true_eq] at htab hsq
+  have hS := all3_sound htab.1.1.1 _ hq i hi _ ht
+  simp only [beq_iff_eq] at hS
+  have hR := invSqrt_bounds (α := α) F hsq.1.1.1 c.sqrtPrec hsq.1.1.2 hsq.1.2 hsq.2
+  have he := all3_sound henc _ hq i hi _ ht
+  simp only [enclosureOk, Bool.and_eq_true, decide_eq_true_eq] at he
+  have hz := score_scaled F m c.sqrtPrec x i
+  rw [← hS] at hz
+  have hzlo := zLo_le c (S := entry3 c.scores (tok x (m.nCtx - 1)) i (tok x i)) hR.1 hR.2
+  have hzhi := le_zHi c (S := entry3 c.scores (tok x (m.nCtx - 1)) i (tok x i)) hR.1 hR.2
+  rw [← hz] at hzlo hzhi
+  constructor
+  · exact Std.le_trans (intCast_le he.1.1) (expLo_sound F _ _ _ _ _ hzlo)
+  · exact Std.le_trans (expHi_sound F _ _ _ _ _ hzhi he.1.2) (intCast_le he.2)
+
+/-- The coefficients read from the certificate are the model's. -/
+theorem coef_eq {m : Model} {c : Certificate} (htab : tablesOk m c = true) {x : List Nat}
+    (hq : tok x (m.nCtx - 1) < m.dVocab) (hmx : maxTok x < m.dVocab) {i y : Nat}
+    (hi : i < m.nCtx) (ht : tok x i < m.dVocab) (hy : y < m.dVocab) :
+    coef m c x i y = coefM m x i (maxTok x) y := by
+  simp only [tablesOk, Bool.and_eq_true] at htab
+  have hov : ∀ y, y < m.dVocab → entry3 c.ovu i (tok x i) y = ovuInt m i (tok x i) y := by
+    intro y hy
+    have h1 := all3_sound htab.1.2 i hi _ ht y hy
+    simp only [beq_iff_eq] at h1
+    rw [h1]
+    apply sumTo_congr
+    intro j hj
+    have h2 := all3_sound htab.1.1.2 i hi _ ht j hj
+    simp only [beq_iff_eq] at h2
+    rw [h2]
+  have hdir : ∀ y, y < m.dVocab → entry c.direct (tok x (m.nCtx - 1)) y =
+      directInt m (tok x (m.nCtx - 1)) y := by
+    intro y hy
+    have h1 := all2_sound htab.2 _ hq y hy
+    simpa only [beq_iff_eq] using h1
+  unfold coef coefM
+  rw [hov _ hmx, hov _ hy, hdir _ hmx, hdir _ hy]
+
+theorem inputOk_sound {m : Model} {c : Certificate} (hK : 0 < m.nCtx) (hv : 0 < m.dVocab)
+    (htab : tablesOk m c = true) (hsq : sqrtOk m c = true) (henc : enclosuresOk m c = true)
+    {x : List Nat} (hx : ∀ t ∈ x, t < m.dVocab) (hok : inputOk m c x = true) :
+    Correct F m x := by
+  intro y hy hne
+  have hmx := maxTok_lt hv hx
+  have hq := tok_lt hv hx (m.nCtx - 1)
+  have hy' := allBelow_sound hok y hy
+  simp only [Bool.or_eq_true, beq_iff_eq, decide_eq_true_eq] at hy'
+  have hpos : 0 < marginLower m c x y := hy'.resolve_left hne
+  -- 2^P · Σ_i w_i coefM_i ≥ marginLower > 0
+  have hle : ((marginLower m c x y : Int) : α) ≤
+      2 ^ c.expPrec * sumTo m.nCtx fun i =>
+        F.exp (score F m x i) * (coefM m x i (maxTok x) y : α) := by
+    unfold marginLower
+    rw [sumTo_cast, ← sumTo_mul_left]
+    apply sumTo_le
+    intro i hi
+    have ht := tok_lt hv hx i
+    have henc' := enclosure_sound F htab hsq henc hq hi ht
+    rw [← coef_eq htab hq hmx hi ht hy, ← Semiring.mul_assoc]
+    exact pick_le henc'.1 henc'.2
+  have hsum : 0 < sumTo m.nCtx fun i => F.exp (score F m x i) * (coefM m x i (maxTok x) y : α) :=
+    pos_of_mul_pos_left (two_pow_pos c.expPrec) (Std.lt_of_lt_of_le (intCast_pos hpos) hle)
+  have hsub := logit_sub F m hK x (maxTok x) y
+  have hZ : 0 < (sumTo m.nCtx fun j => F.exp (score F m x j))⁻¹ :=
+    Field.IsOrdered.inv_pos_iff.2 (sumTo_pos hK fun j => F.exp_pos _)
+  have hu := unit_pos (α := α) m
+  have hprod := OrderedRing.mul_pos (OrderedRing.mul_pos hZ
+    (OrderedRing.mul_pos (OrderedRing.mul_pos (OrderedRing.mul_pos hu hu) hu) hu)) hsum
+  rw [← hsub] at hprod
+  grind
+
+theorem count_le_accuracy {m : Model} {c : Certificate} (hK : 0 < m.nCtx) (hv : 0 < m.dVocab)
+    (htab : tablesOk m c = true) (hsq : sqrtOk m c = true) (henc : enclosuresOk m c = true) :
+    (allSeqs m.dVocab m.nCtx).countP (inputOk m c) ≤ accuracy F m :=
+  List.countP_mono_left fun _ hx hok => @_root_.decide_eq_true _ (Classical.propDecidable _)
+    (inputOk_sound F hK hv htab hsq henc (mem_allSeqs hx) hok)
+
+/-- Soundness of the checker: a passing certificate's bound is a lower bound on the
+number of inputs the model gets right, over every ordered field with `exp` and `sqrt`. -/
+theorem check_sound {m : Model} {c : Certificate} (h : check m c = true) :
+    c.bound ≤ accuracy F m := by
+  simp only [check, Bool.and_eq_true, decide_eq_true_eq] at h
+  obtain ⟨⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩, hcount⟩ := h
+  exact Nat.le_trans hcount (count_le_accuracy F hK hv htab hsq henc)
+
+theorem sum_append_nat (b : List Nat) : ∀ a : List Nat, (a ++ b).sum = a.sum + b.sum
+  | [] => by simp
+  | x :: a => by
+    simp only [List.cons_append, List.sum_cons, sum_append_nat b a]
+    omega
+
+theorem sum_map_range (g : Nat → Nat) : ∀ n, ((List.range n).map g).sum = sumTo n g
+  | 0 => rfl
+  | n + 1 => by
+    rw [List.range_succ, List.map_append, sum_append_nat, sum_map_range g n]
+    simp [sumTo]
+
+theorem sumTo_le_nat {n : Nat} {f g : Nat → Nat} (h : ∀ j, j < n → f j ≤ g j) :
+    sumTo n f ≤ sumTo n g := by
+  induction n with
+  | zero => exact Nat.le_refl 0
+  | succ n ih =>
+    simp only [sumTo]
+    have := ih (fun j hj => h j (by omega))
+    have := h n (by omega)
+    omega
+
+/-- The count of `check`, split by first token. -/
+theorem countP_allSeqs_split (m : Model) (c : Certificate) (hK : 0 < m.nCtx) :
+    (allSeqs m.dVocab m.nCtx).countP (inputOk m c) = sumTo m.dVocab (countFrom m c) := by
+  obtain ⟨k, hk⟩ : ∃ k, m.nCtx = k + 1 := ⟨m.nCtx - 1, by omega⟩
+  unfold countFrom
+  rw [hk, Nat.add_sub_cancel, allSeqs, List.countP_flatMap, ← sum_map_range]
+  rfl
+
+/-- Soundness of a certificate checked in parts: `checkCore` once, and for each first token
+`t0` a lower bound `counts[t0]` on `countFrom t0` (each part can be its own kernel
+evaluation, which bounds the memory of each). -/
+theorem check_sound_split {m : Model} {c : Certificate} (counts : List Nat)
+    (hcore : checkCore m c = true)
+    (hparts : ∀ t0, t0 < m.dVocab → counts.getD t0 0 ≤ countFrom m c t0)
+    (hsum : c.bound ≤ sumTo m.dVocab fun t0 => counts.getD t0 0) :
+    c.bound ≤ accuracy F m := by
+  simp only [checkCore, Bool.and_eq_true, decide_eq_true_eq] at hcore
+  obtain ⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩ := hcore
+  have h1 := sumTo_le_nat hparts
+  rw [← countP_allSeqs_split m c hK] at h1
+  exact Nat.le_trans hsum (Nat.le_trans h1 (count_le_accuracy F hK hv htab hsq henc))
+
+end
+
+end CompactProofs.MaxOfK
