@@ -25,11 +25,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "python"))
 
-from compact_proofs.ov_certificate import (  # noqa: E402
-    build_certificate,
-    module_path,
-    render_lean_module,
-)
+from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
+from compact_proofs.ov_certificate import build_certificate, render_lean_module  # noqa: E402
 
 MODULE = "CompactProofs.Generated.OvSmall"
 SEED = 20241125
@@ -55,16 +52,10 @@ def main(argv: list[str] | None = None) -> int:
 
     cert = build_certificate(*synthetic_ov_weights(), module_name=MODULE)
     text = render_lean_module(cert, COMMAND)
-    path = module_path(args.lean_root, MODULE)
-    if args.check:
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            print(f"{path} is out of date: run {COMMAND}", file=sys.stderr)
-            return 1
-        print(f"{path} is up to date")
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}: threshold {cert.threshold} of d_vocab {cert.d_vocab}; copying rows {cert.copying_rows}")
+    if not write_generated_module(module_path(args.lean_root, MODULE), text, COMMAND, check=args.check):
+        return 1
+    if not args.check:
+        print(f"threshold {cert.threshold} of d_vocab {cert.d_vocab}; copying rows {cert.copying_rows}")
     return 0
 
 

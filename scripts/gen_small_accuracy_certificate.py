@@ -23,6 +23,7 @@ sys.path.insert(0, str(REPO_ROOT / "python"))
 
 from compact_proofs import lean_export  # noqa: E402
 from compact_proofs.brute_force import brute_force  # noqa: E402
+from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
 from compact_proofs.zoo import load_model  # noqa: E402
 
 MODULE = "CompactProofs.Generated.SmallMaxOf3"
@@ -60,16 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lean-root", type=Path, default=REPO_ROOT / "lean")
     args = parser.parse_args(argv)
     text, bound, exact = render()
-    path = args.lean_root.joinpath(*MODULE.split(".")).with_suffix(".lean")
-    if args.check:
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            print(f"{path} is out of date: run {COMMAND}", file=sys.stderr)
-            return 1
-        print(f"{path} is up to date")
-        return 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}: {bound} of the inputs certified (brute force: {exact})")
+    if not write_generated_module(module_path(args.lean_root, MODULE), text, COMMAND, check=args.check):
+        return 1
+    if not args.check:
+        print(f"{bound} of the inputs certified (brute force: {exact})")
     return 0
 
 

@@ -155,6 +155,33 @@ def find_toolchain(project_root: Path | None = None) -> Toolchain:
 
 
 # ---------------------------------------------------------------------------
+# generated modules
+
+
+def module_path(lean_root: str | Path, module_name: str) -> Path:
+    """``lean/CompactProofs/Generated/OvSmall.lean`` for ``CompactProofs.Generated.OvSmall``."""
+    return Path(lean_root).joinpath(*module_name.split(".")).with_suffix(".lean")
+
+
+def write_generated_module(path: Path, text: str, command: str, *, check: bool) -> bool:
+    """Write a generated module, or with ``check`` only compare it with ``path``.
+
+    Returns False when ``check`` finds the file missing or different (the message names
+    the file and the command that regenerates it), True otherwise.
+    """
+    if check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            print(f"{path} is out of date: run {command}", file=sys.stderr)
+            return False
+        print(f"{path} is up to date")
+        return True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return True
+
+
+# ---------------------------------------------------------------------------
 # lexing: blank comments and string literals, keeping offsets and line numbers
 
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_'!?\u00C0-\uFFFF.]")

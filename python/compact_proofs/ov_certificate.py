@@ -282,7 +282,3 @@ def export_ov_copying_certificate(
     path.write_text(render_lean_module(cert, command), encoding="utf-8")
     return cert
 
-
-def module_path(lean_root: str | Path, module_name: str) -> Path:
-    """``lean/CompactProofs/Generated/OvSmall.lean`` for ``CompactProofs.Generated.OvSmall``."""
-    return Path(lean_root).joinpath(*module_name.split(".")).with_suffix(".lean")
