@@ -89,18 +89,26 @@ def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
 def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | None:
     """Write and exactly re-check the certificate of a strategy; None if it emits none.
 
-    Each checker trusts the model data inside the certificate (the cubic one its integer path
-    tables, the subcubic one its weights), so that data is first compared with the model's.
+    Each checker trusts the model data inside the certificate (the cubic and cubic_tight ones
+    their integer path tables and scales, the subcubic one its weights), so that data is first
+    compared with the model's. The returned count is the checker's, not the strategy's.
     """
-    from .strategies import cubic, subcubic
+    from .strategies import cubic, cubic_tight_certificate, subcubic
 
-    if name in ("cubic", "cubic_paper"):
-        cert = cubic.certificate(model, refined=name == "cubic")
+    if name in ("cubic", "cubic_paper", "cubic_tight"):
+        if name == "cubic_tight":
+            cert = cubic_tight_certificate.certificate(model)
+        else:
+            cert = cubic.certificate(model, refined=name == "cubic")
         tables = cubic.CubicTables.from_model(model)
+        for key in ("score_exp", "value_exp", "d_head"):
+            if cert[key] != getattr(tables, key):
+                raise cubic.CertificateError(f"{name} certificate: {key} is not the model's")
         for key in ("eqke", "eqkp", "evou", "pvou", "eupu"):
             if cert[key] != cubic._ints(getattr(tables, key)):
                 raise cubic.CertificateError(f"{name} certificate: table {key} is not the model's")
-        count = cubic.check_certificate(cert)
+        check = cubic_tight_certificate.check_certificate if name == "cubic_tight" else cubic.check_certificate
+        count = check(cert)
     elif name == "subcubic" or name.startswith("subcubic:"):
         cert = subcubic.certificate(model, name)
         if cert["weights"] != subcubic.certificate_weights(model):

@@ -59,7 +59,9 @@ bounded by fl(a - H) + 1e-13 (|a| + |H|) + 1e-290; top-k of upper bounds bounds 
 
 Time complexity: O(v^3 K) exact integer work; O(v^3 (n_grid + K^2 log K)) float work.
 Preconditions: as ``cubic``. Postconditions: count >= the ``cubic`` count and <= the exact
-count. No certificate format yet. FLOPs counted as in ``cubic`` (the ``cubic`` part is
+count. Certificate: ``certificate`` / ``check_certificate`` below, format
+``compact-proofs/max-of-k-cubic-tight-certificate`` v1, documented and checked in
+``cubic_tight_certificate``. FLOPs counted as in ``cubic`` (the ``cubic`` part is
 included); unexplained dimensionality is the same constant.
 """
 
@@ -114,11 +116,15 @@ def _group_bound(q_ub: np.ndarray, a_ub: np.ndarray, h: np.ndarray, n_m: int) ->
         return ub_sum(parts)
 
 
-def joint_chord_sets(base, refined_tables, n_grid: int, flops: FlopCounter) -> dict[int, np.ndarray]:
+def joint_chord_sets(base, refined_tables, n_grid: int, flops: FlopCounter,
+                     record: dict | None = None) -> dict[int, np.ndarray]:
     """Part B of the module docstring: c -> [m, q, t] cells certified by joint chords.
 
     ``refined_tables`` must be ``centred_tables(tb, refined=True)`` (P* over non-query
-    positions, w_q = Jq). Time: O(v^3 n_grid) float work.
+    positions, w_q = Jq). Time: O(v^3 n_grid) float work. With ``record`` (a dict), stores
+    the grid upper bounds ``record["phi"][alt][g]`` ([m, t] float64, alt "U" or "D") and
+    ``record["chord_u"][c]`` ([m, q, t] bool: the cell passes with alternative U), the
+    witnesses of the certificate (``cubic_tight_certificate``).
     """
     tb, ct = base.tables, refined_tables
     v, k = tb.d_vocab, tb.n_ctx
@@ -141,6 +147,8 @@ def joint_chord_sets(base, refined_tables, n_grid: int, flops: FlopCounter) -> d
             val_d = val + dref[:, None, :]
             phis["D"].append(np.where(off, val_d + (err + _REL * np.abs(dref)[:, None, :]), -np.inf).max(axis=2))
     flops.add("joint-phi", 2 * (n_grid + 1) * (3 * v**3 + v * v * (v - 2)))
+    if record is not None:
+        record["phi"] = phis
     wq_lo, wq_hi = base.lo[ar, k - 1, ar], base.hi[ar, k - 1, ar]
     pre_lo, pre_hi, suf_lo, suf_hi = base.masses
     out = {}
@@ -174,14 +182,22 @@ def joint_chord_sets(base, refined_tables, n_grid: int, flops: FlopCounter) -> d
                     ])
                     ok &= n_ub < 0
             cert_c |= ok
+            if record is not None and alt == "U":
+                record.setdefault("chord_u", {})[c] = ok.copy()
         out[c] = cert_c
         n_valid = int(valid.sum())
         flops.add("joint-cells", 2 * n_grid * n_valid * (4 + 2 * 6))  # role values, 2 arrangements
     return out
 
 
-def prove_tight(model: MaxOfKTransformer, n_grid: int = 4):
-    """Returns (count, flops, cert0 [m, q], sets: c -> [m, q, t] certified token sets)."""
+def prove_tight(model: MaxOfKTransformer, n_grid: int = 4, record: dict | None = None):
+    """Returns (count, flops, cert0 [m, q], sets: c -> [m, q, t] certified token sets).
+
+    With ``record`` (a dict) it also stores what a certificate needs: ``base`` (the cubic
+    proof: tables, enclosures, order), ``n_grid``, ``part0`` ([m, q] str array: "A" or "D"
+    for the c = 0 cell), ``part`` (c -> [m, q] str array: "A", "B" or "C", the part whose set
+    is ``sets[c][m, q]``) and part B's witnesses (see ``joint_chord_sets``).
+    """
     base = prove_cubic(model)  # part A
     tb = base.tables
     v, k = tb.d_vocab, tb.n_ctx
@@ -201,6 +217,8 @@ def prove_tight(model: MaxOfKTransformer, n_grid: int = 4):
     flops.add("tight-centre", 3 * v**3 + v * v * (v - 2))
     cert0 = base.cert0.copy()
     sets = {c: base.cert[c].copy() for c in base.cert}  # [m, q, t] certified token sets
+    part0 = np.full((v, v), "A")
+    part = {c: np.full((v, v), "A") for c in sets}
     if k >= 2:
         cm = de_m[:, :, None, :] + pcen[:, None, : k - 1, :]  # [m, q, i, x]
         jm = _max_off(cm, ct.offdiag, ct.sentinel)  # [m, q, i]
@@ -226,6 +244,7 @@ def prove_tight(model: MaxOfKTransformer, n_grid: int = 4):
         parts.append(ub_products(wq_lo[None, :, None], wq_hi[None, :, None], cqf))
         ok0 = np.where(ct.offdiag[:, None, :], ub_sum(parts) < 0, True).all(axis=2)
         tri = ar[None, :] <= ar[:, None]
+        part0[~cert0 & ok0 & tri] = "D"
         cert0 |= ok0 & tri
         n_qm = v * (v + 1) // 2
         flops.add("tight-cells-c0", n_qm * (v - 1) * (2 * k))  # K products, K-1 adds, compare
@@ -257,10 +276,14 @@ def prove_tight(model: MaxOfKTransformer, n_grid: int = 4):
             flops.add("tight-cells", n_groups * (k - 1) * v + n_groups * (4 * (k - 1) + max(k - 2, 0) + 2))
             better = member.sum(axis=2) > sets[c].sum(axis=2)
             sets[c] = np.where(better[:, :, None], member, sets[c])
-        for c, joint in joint_chord_sets(base, ct_ref, n_grid, flops).items():  # B
+            part[c][better] = "C"
+        for c, joint in joint_chord_sets(base, ct_ref, n_grid, flops, record).items():  # B
             better = joint.sum(axis=2) > sets[c].sum(axis=2)
             sets[c] = np.where(better[:, :, None], joint, sets[c])
+            part[c][better] = "B"
     count = count_from_sizes(v, k, cert0, {c: a.sum(axis=2) for c, a in sets.items()})
+    if record is not None:
+        record.update(base=base, n_grid=n_grid, part0=part0, part=part)
     return count, flops, cert0, sets
 
 
@@ -275,3 +298,17 @@ def cubic_tight(model: MaxOfKTransformer) -> StrategyResult:
     return StrategyResult(
         "cubic_tight", count, Fraction(count, v**k), flops.total, unexplained_dimensionality(v, k), seconds, details
     )
+
+
+def certificate(model: MaxOfKTransformer) -> dict:
+    """The certificate of ``cubic_tight`` (see ``cubic_tight_certificate.certificate``)."""
+    from .cubic_tight_certificate import certificate as make
+
+    return make(model)
+
+
+def check_certificate(cert: dict, *, verify_exp: bool = True) -> int:
+    """Exact re-check of a ``cubic_tight`` certificate (see ``cubic_tight_certificate``)."""
+    from .cubic_tight_certificate import check_certificate as check
+
+    return check(cert, verify_exp=verify_exp)
