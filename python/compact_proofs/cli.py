@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import zoo
 from .lean_bridge import LeanCheckError
+from .modadd.cli import add_modadd_command
 from .provenance import repo_relative
 from .sweep import add_sweep_command
 from .model import MaxOfKConfig
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_lean_check)
 
     add_sweep_command(sub)
+    add_modadd_command(sub)
     return parser
 
 

@@ -79,10 +79,10 @@ def record_path(seed: int, directory: Path = MAX_OF_4_DIR) -> Path:
     return directory / f"seed-{seed:05d}.json"
 
 
-def _npz_bytes(weights: dict[str, np.ndarray]) -> bytes:
+def _npz_bytes(weights: dict[str, np.ndarray], names: tuple[str, ...] = PARAMETER_NAMES) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
-        for name in PARAMETER_NAMES:
+        for name in names:
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             array = io.BytesIO()
             np.lib.format.write_array(array, np.ascontiguousarray(weights[name], dtype="<f4"), allow_pickle=False)
@@ -130,7 +130,10 @@ def read_record(path: Path) -> ModelRecord:
 
 
 def read_weights(path: Path, config: MaxOfKConfig, sha256: str | None = None) -> dict[str, np.ndarray]:
-    """Read and validate a weights ``.npz`` against ``config`` (and its checksum if given)."""
+    """Read and validate a weights ``.npz`` against ``config`` (and its checksum if given).
+
+    ``config`` may be any config with ``parameter_shapes()`` (the modular-addition zoo reuses this).
+    """
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -143,7 +146,7 @@ def read_weights(path: Path, config: MaxOfKConfig, sha256: str | None = None) ->
             arrays = {name: npz[name] for name in npz.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
         raise ModelFileError(path, f"not a readable .npz archive ({type(exc).__name__}: {exc})") from None
-    expected = {f"{name}" for name in PARAMETER_NAMES}
+    expected = set(config.parameter_shapes())
     if set(arrays) != expected:
         raise ModelFileError(path, f"arrays {sorted(arrays)} do not match the expected {sorted(expected)}")
     for name, shape in config.parameter_shapes().items():

@@ -1,0 +1,1 @@
+"""Modular addition ("pizza" models): training, Fourier explanation, quadrature bound, brute force."""

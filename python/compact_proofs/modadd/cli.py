@@ -1,0 +1,150 @@
+"""``compact-proofs modadd {train,analyse,bound,brute-force,report}``.
+
+Wire into the main parser with ``add_modadd_command(subparsers)``; each subcommand sets
+``args.func`` (returns an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from ..zoo import ModelFileError
+from . import zoo
+
+
+def _paths(args: argparse.Namespace) -> list[Path]:
+    paths = list(args.model) if args.model else zoo.zoo_records(args.directory)
+    if not paths:
+        raise ModelFileError(args.directory, "no model records (p*-seed-*.json) here; pass --model")
+    return paths
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .model import ModAddConfig
+    from .training import ModAddTrainingConfig, train
+
+    cfg = ModAddConfig(p=args.p, d_model=args.d_model, d_head=args.d_head, n_heads=args.n_heads, d_mlp=args.d_mlp)
+    tcfg = ModAddTrainingConfig(epochs=args.epochs, weight_decay=args.weight_decay, lr=args.lr)
+    for seed in args.seed:
+        start = time.perf_counter()
+        model, metrics = train(cfg, seed, tcfg, progress=None)
+        metrics["train_seconds"] = round(time.perf_counter() - start, 1)
+        path = zoo.save_model(model, seed, tcfg.to_dict(), metrics, args.directory)
+        print(f"seed {seed}: held-out accuracy {metrics['test']['accuracy']:.4f}, all pairs {metrics['all']['accuracy']:.4f} -> {path}", flush=True)
+    return 0
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from .fourier import explain
+
+    tables = {}
+    for path in _paths(args):
+        model, _ = zoo.load_model(path)
+        ex = explain(model)
+        print(json.dumps({"model": str(path), **ex.summary()}, indent=1), flush=True)
+        tables[str(path)] = ex.neuron_table()
+    if args.neurons:
+        args.neurons.parent.mkdir(parents=True, exist_ok=True)
+        args.neurons.write_text(json.dumps(tables, indent=0) + "\n")
+        print(f"wrote {args.neurons}")
+    return 0
+
+
+def cmd_bound(args: argparse.Namespace) -> int:
+    from .report import analyse
+
+    for path in _paths(args):
+        model, _ = zoo.load_model(path)
+        result = analyse(model, grid=args.grid, modes=args.modes, with_brute_force=False)
+        for c in result["clusters"]:
+            print(
+                f"{path.name} k={c['freq']:3d} n={c['neurons']:3d}: actual {c['actual_error']:.3f}, "
+                f"paper's bound {c['relative_bound']:.3f} (eps_int {c['eps_int']:.3f}, eps_phi {c['eps_phi']:.3f}), "
+                f"Fourier-mode bound {c['fourier_relative_bound']:.3f}  (relative to 8/(3 pi))",
+                flush=True,
+            )
+    return 0
+
+
+def cmd_brute_force(args: argparse.Namespace) -> int:
+    from .brute_force import brute_force
+
+    for path in _paths(args):
+        model, _ = zoo.load_model(path)
+        print(json.dumps({"model": str(path), **brute_force(model).to_dict()}), flush=True)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import GoodCriteria, analyse, plot_model, write_report
+
+    criteria = GoodCriteria()
+    rows, plots = [], []
+    for path in _paths(args):
+        model, record = zoo.load_model(path)
+        analysis = analyse(model, grid=args.grid, modes=args.modes)
+        failures = criteria.failures(analysis)
+        rows.append({"name": path.stem, "model": str(path), "seed": record.seed, "good": not failures, "failures": failures, "analysis": analysis})
+        if not args.no_plots:
+            plots += plot_model(model, args.out, path.stem)
+        print(f"{path.name}: {'good' if not failures else '; '.join(failures)}", flush=True)
+    for p in write_report(rows, args.out, plots):
+        print(p)
+    return 0
+
+
+def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``modadd`` and its subcommands to a ``compact-proofs`` subparsers object."""
+    parser = subparsers.add_parser("modadd", help="modular addition (pizza) models: train, explain, bound, brute force")
+    sub = parser.add_subparsers(dest="modadd_command", required=True)
+
+    def with_models(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--model", type=Path, action="append", help="JSON record (repeatable); default: every model in --directory")
+        p.add_argument("--directory", type=Path, default=zoo.MODADD_DIR)
+        return p
+
+    def with_bound(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--grid", type=int, default=256, help="shifts theta tried by the float search")
+        p.add_argument("--modes", type=int, default=96, help="Fourier modes N of the Fourier-mode bound")
+        return p
+
+    train = sub.add_parser("train", help="train models (single-threaded; run under nice)")
+    train.add_argument("--seed", type=int, action="append", required=True)
+    train.add_argument("--p", type=int, default=59)
+    train.add_argument("--d-model", type=int, default=128)
+    train.add_argument("--d-head", type=int, default=32)
+    train.add_argument("--n-heads", type=int, default=4)
+    train.add_argument("--d-mlp", type=int, default=512)
+    train.add_argument("--epochs", type=int, default=4000)
+    train.add_argument("--weight-decay", type=float, default=1.0)
+    train.add_argument("--lr", type=float, default=1e-3)
+    train.add_argument("--directory", type=Path, default=zoo.MODADD_DIR)
+    train.set_defaults(func=cmd_train)
+    analyse = with_models(sub.add_parser("analyse", help="Fourier explanation per neuron and cluster"))
+    analyse.add_argument("--neurons", type=Path, help="also write the per-neuron table (JSON) here")
+    analyse.set_defaults(func=cmd_analyse)
+    with_bound(with_models(sub.add_parser("bound", help="certified quadrature bounds per key frequency"))).set_defaults(func=cmd_bound)
+    with_models(sub.add_parser("brute-force", help="exact accuracy over all p^2 inputs")).set_defaults(func=cmd_brute_force)
+    report = with_bound(with_models(sub.add_parser("report", help="everything, Markdown + JSON + PNG plots")))
+    report.add_argument("--out", type=Path, default=Path("build/modadd-report"))
+    report.add_argument("--no-plots", action="store_true")
+    report.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point (``python -m compact_proofs.modadd.cli``) until the lead wires it in."""
+    parser = argparse.ArgumentParser(prog="compact-proofs")
+    add_modadd_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ModelFileError as exc:
+        parser.exit(2, f"error: {exc}\n")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

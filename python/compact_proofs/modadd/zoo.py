@@ -1,0 +1,103 @@
+"""Shipped modular-addition models: deterministic ``.npz`` plus a JSON record, validated on load.
+
+Same layout and checks as the Max-of-K zoo (``compact_proofs.zoo``), whose deterministic npz
+writer, weights validator and ``ModelFileError`` are reused: ``p59-seed-00000.npz`` holds one
+float32 array per parameter of ``ModAddConfig``; ``p59-seed-00000.json`` holds the format tag,
+version, seed, model config, training config, metrics and the sha256 of the ``.npz``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..zoo import ZOO_DIR, ModelFileError, _npz_bytes, read_weights
+from .model import PARAMETER_NAMES, ModAddConfig, ModAddTransformer
+
+FORMAT = "compact-proofs/modadd-model"
+VERSION = 1
+MODADD_DIR = ZOO_DIR / "modadd"
+
+
+@dataclass(frozen=True)
+class ModAddRecord:
+    """The JSON record of a shipped model (everything but the weights)."""
+
+    config: ModAddConfig
+    seed: int
+    training: dict[str, Any]
+    metrics: dict[str, Any]
+    sha256: str
+    weights_file: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "seed": self.seed,
+            "config": self.config.to_dict(),
+            "training": self.training,
+            "metrics": self.metrics,
+            "weights_file": self.weights_file,
+            "sha256": self.sha256,
+        }
+
+
+def record_path(p: int, seed: int, directory: Path = MODADD_DIR) -> Path:
+    return directory / f"p{p}-seed-{seed:05d}.json"
+
+
+def zoo_records(directory: Path = MODADD_DIR) -> list[Path]:
+    """The JSON records shipped in ``directory``, sorted by name."""
+    return sorted(directory.glob("p*-seed-*.json"))
+
+
+def save_model(
+    model: ModAddTransformer, seed: int, training: dict[str, Any], metrics: dict[str, Any], directory: Path = MODADD_DIR
+) -> Path:
+    """Write ``p{p}-seed-XXXXX.npz`` and ``.json``; returns the JSON path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = _npz_bytes(model.weights(), PARAMETER_NAMES)
+    path = record_path(model.cfg.p, seed, directory)
+    weights_file = path.with_suffix(".npz").name
+    (directory / weights_file).write_bytes(data)
+    record = ModAddRecord(model.cfg, seed, training, metrics, hashlib.sha256(data).hexdigest(), weights_file)
+    path.write_text(json.dumps(record.to_json(), indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def read_record(path: Path) -> ModAddRecord:
+    """Parse and check a JSON record; raises ``ModelFileError`` naming the file."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ModelFileError(path, "no such model record") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(path, f"not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ModelFileError(path, "the record must be a JSON object")
+    if data.get("format") != FORMAT:
+        raise ModelFileError(path, f"format is {data.get('format')!r}, expected {FORMAT!r}")
+    if data.get("version") != VERSION:
+        raise ModelFileError(path, f"unsupported record version {data.get('version')!r} (this build reads {VERSION})")
+    for key, kind in (("seed", int), ("config", dict), ("training", dict), ("metrics", dict), ("sha256", str), ("weights_file", str)):
+        if not isinstance(data.get(key), kind):
+            raise ModelFileError(path, f"field {key!r} is missing or not a {kind.__name__}")
+    if Path(data["weights_file"]).name != data["weights_file"]:
+        raise ModelFileError(path, f"weights_file {data['weights_file']!r} must be a bare file name")
+    try:
+        config = ModAddConfig.from_dict(data["config"])
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(path, f"bad config: {exc}") from None
+    return ModAddRecord(config, data["seed"], data["training"], data["metrics"], data["sha256"], data["weights_file"])
+
+
+def load_model(path: Path | str) -> tuple[ModAddTransformer, ModAddRecord]:
+    """Load a model from its JSON record path; validates record, checksum and every array."""
+    path = Path(path)
+    record = read_record(path)
+    weights = read_weights(path.parent / record.weights_file, record.config, record.sha256)
+    return ModAddTransformer.from_weights(record.config, weights), record
