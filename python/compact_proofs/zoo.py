@@ -21,7 +21,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -104,7 +104,13 @@ def save_model(
     return path
 
 
-def read_record(path: Path) -> ModelRecord:
+def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Callable[[dict], Any]) -> tuple[Any, dict[str, Any]]:
+    """Parse and check the JSON record of a shipped model of format ``fmt``; returns (config, data).
+
+    Checks the format tag and version, the types of the common fields (seed, config, training,
+    metrics, sha256, weights_file) and the config itself; raises ``ModelFileError`` naming the
+    file and the problem.
+    """
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -113,19 +119,24 @@ def read_record(path: Path) -> ModelRecord:
         raise ModelFileError(path, f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ModelFileError(path, "the record must be a JSON object")
-    if data.get("format") != FORMAT:
-        raise ModelFileError(path, f"format is {data.get('format')!r}, expected {FORMAT!r}")
-    if data.get("version") != VERSION:
-        raise ModelFileError(path, f"unsupported record version {data.get('version')!r} (this build reads {VERSION})")
+    if data.get("format") != fmt:
+        raise ModelFileError(path, f"format is {data.get('format')!r}, expected {fmt!r}")
+    if data.get("version") != version:
+        raise ModelFileError(path, f"unsupported record version {data.get('version')!r} (this build reads {version})")
     for key, kind in (("seed", int), ("config", dict), ("training", dict), ("metrics", dict), ("sha256", str), ("weights_file", str)):
         if not isinstance(data.get(key), kind):
             raise ModelFileError(path, f"field {key!r} is missing or not a {kind.__name__}")
     if Path(data["weights_file"]).name != data["weights_file"]:
         raise ModelFileError(path, f"weights_file {data['weights_file']!r} must be a bare file name")
     try:
-        config = MaxOfKConfig.from_dict(data["config"])
+        config = config_from_dict(data["config"])
     except (TypeError, ValueError) as exc:
         raise ModelFileError(path, f"bad config: {exc}") from None
+    return config, data
+
+
+def read_record(path: Path) -> ModelRecord:
+    config, data = read_record_json(path, FORMAT, VERSION, MaxOfKConfig.from_dict)
     return ModelRecord(config, data["seed"], data["training"], data["metrics"], data["sha256"], data["weights_file"])
 
 

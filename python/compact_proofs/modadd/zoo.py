@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..zoo import ZOO_DIR, ModelFileError, _npz_bytes, read_weights
+from ..zoo import ZOO_DIR, _npz_bytes, read_record_json, read_weights
 from .model import PARAMETER_NAMES, ModAddConfig, ModAddTransformer
 
 FORMAT = "compact-proofs/modadd-model"
@@ -71,27 +71,7 @@ def save_model(
 
 def read_record(path: Path) -> ModAddRecord:
     """Parse and check a JSON record; raises ``ModelFileError`` naming the file."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ModelFileError(path, "no such model record") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFileError(path, f"not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ModelFileError(path, "the record must be a JSON object")
-    if data.get("format") != FORMAT:
-        raise ModelFileError(path, f"format is {data.get('format')!r}, expected {FORMAT!r}")
-    if data.get("version") != VERSION:
-        raise ModelFileError(path, f"unsupported record version {data.get('version')!r} (this build reads {VERSION})")
-    for key, kind in (("seed", int), ("config", dict), ("training", dict), ("metrics", dict), ("sha256", str), ("weights_file", str)):
-        if not isinstance(data.get(key), kind):
-            raise ModelFileError(path, f"field {key!r} is missing or not a {kind.__name__}")
-    if Path(data["weights_file"]).name != data["weights_file"]:
-        raise ModelFileError(path, f"weights_file {data['weights_file']!r} must be a bare file name")
-    try:
-        config = ModAddConfig.from_dict(data["config"])
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(path, f"bad config: {exc}") from None
+    config, data = read_record_json(path, FORMAT, VERSION, ModAddConfig.from_dict)
     return ModAddRecord(config, data["seed"], data["training"], data["metrics"], data["sha256"], data["weights_file"])
 
 
