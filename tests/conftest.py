@@ -5,18 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from compact_proofs.model import MaxOfKConfig, MaxOfKTransformer
+from compact_proofs.model import MaxOfKTransformer
 
 
-def random_model(cfg: MaxOfKConfig, rng: np.random.Generator, grid: float | None = None) -> MaxOfKTransformer:
-    """Gaussian weights; with ``grid``, weights are small multiples of it (frequent exact ties)."""
+def random_model(cfg, rng: np.random.Generator, grid: float | None = None, model_cls=MaxOfKTransformer):
+    """Gaussian weights; with ``grid``, weights are small multiples of it (frequent exact ties).
+
+    ``cfg`` is any config with ``parameter_shapes()``; ``model_cls`` builds the model from it
+    (a Max-of-K model by default, or e.g. ``ModAddTransformer``).
+    """
     weights = {}
     for name, shape in cfg.parameter_shapes().items():
         if grid is None:
             weights[name] = rng.standard_normal(shape).astype(np.float32)
         else:
             weights[name] = (rng.integers(-2, 3, shape) * grid).astype(np.float32)
-    return MaxOfKTransformer.from_weights(cfg, weights)
+    return model_cls.from_weights(cfg, weights)
 
 
 @pytest.fixture

@@ -21,18 +21,14 @@ from compact_proofs.modadd.report import GoodCriteria, analyse
 from compact_proofs.modadd.training import ModAddTrainingConfig, split, train
 from compact_proofs.zoo import ModelFileError
 
+from . import conftest
+
 SMALL = ModAddConfig(p=7, d_model=8, d_head=4, n_heads=2, d_mlp=12)
 
 
 def random_model(cfg: ModAddConfig, rng: np.random.Generator, grid: float | None = None) -> ModAddTransformer:
-    """Gaussian weights (biases too); with ``grid``, small multiples of it (frequent exact ties)."""
-    weights = {}
-    for name, shape in cfg.parameter_shapes().items():
-        if grid is None:
-            weights[name] = rng.standard_normal(shape).astype(np.float32)
-        else:
-            weights[name] = (rng.integers(-2, 3, shape) * grid).astype(np.float32)
-    return ModAddTransformer.from_weights(cfg, weights)
+    """Gaussian weights, biases too (see ``conftest.random_model``)."""
+    return conftest.random_model(cfg, rng, grid, model_cls=ModAddTransformer)
 
 
 def oracle_verdicts(model: ModAddTransformer) -> np.ndarray:

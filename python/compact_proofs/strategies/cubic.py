@@ -621,14 +621,26 @@ def certificate(model: MaxOfKTransformer, refined: bool = True) -> dict[str, Any
                     cells.append([int(t) for t in np.nonzero(proof.cert[c][m, q])[0]])
             row.append(cells)
         certified.append(row)
-    to_pairs = np.vectorize(_ratio, otypes=[object])
     return {
         "format": FORMAT,
         "version": VERSION,
         "strategy": "cubic" if refined else "cubic_paper",
         "variant": "refined" if refined else "paper",
-        "d_vocab": v,
-        "n_ctx": k,
+        **table_fields(proof),
+        "certified": certified,
+        "correct_count": proof.count,
+        "n_inputs": v**k,
+    }
+
+
+def table_fields(proof: CubicProof) -> dict[str, Any]:
+    """The certificate fields shared by the cubic-family formats: shapes, exact integer path
+    tables, exp shifts and enclosures (exact pairs [num, den]), and the position order."""
+    tb = proof.tables
+    to_pairs = np.vectorize(_ratio, otypes=[object])
+    return {
+        "d_vocab": tb.d_vocab,
+        "n_ctx": tb.n_ctx,
         "d_head": tb.d_head,
         "score_exp": tb.score_exp,
         "eqke": _ints(tb.eqke),
@@ -641,9 +653,6 @@ def certificate(model: MaxOfKTransformer, refined: bool = True) -> dict[str, Any
         "exp_lower": to_pairs(proof.lo).tolist(),
         "exp_upper": to_pairs(proof.hi).tolist(),
         "position_order": proof.order.tolist(),
-        "certified": certified,
-        "correct_count": proof.count,
-        "n_inputs": v**k,
     }
 
 

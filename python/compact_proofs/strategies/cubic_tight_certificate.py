@@ -79,9 +79,9 @@ from ..model import MaxOfKTransformer
 from .cubic import (
     CertificateError,
     _check_exp,
-    _ints,
     _ratio,
     count_from_sizes,
+    table_fields,
 )
 from .cubic_tight import prove_tight
 
@@ -131,26 +131,12 @@ def certificate(model: MaxOfKTransformer, n_grid: int = 4) -> dict[str, Any]:
                for m in range(v)] for g in range(len(phi[alt]))]
         for alt in ("U", "D")
     }
-    to_pairs = np.vectorize(_ratio, otypes=[object])
     return {
         "format": FORMAT,
         "version": VERSION,
         "strategy": "cubic_tight",
-        "d_vocab": v,
-        "n_ctx": k,
-        "d_head": tb.d_head,
         "n_grid": n_grid,
-        "score_exp": tb.score_exp,
-        "eqke": _ints(tb.eqke),
-        "eqkp": _ints(tb.eqkp),
-        "value_exp": tb.value_exp,
-        "evou": _ints(tb.evou),
-        "pvou": _ints(tb.pvou),
-        "eupu": _ints(tb.eupu),
-        "exp_shift": [int(s) for s in base.shifts],
-        "exp_lower": to_pairs(base.lo).tolist(),
-        "exp_upper": to_pairs(base.hi).tolist(),
-        "position_order": base.order.tolist(),
+        **table_fields(base),
         "chord_phi": chord_phi,
         "groups": groups,
         "correct_count": count,
