@@ -31,7 +31,8 @@ It counts these inputs and compares the count with `bound`.
 ## What is proved
 `check_sound`; `check_sound_split`, the same conclusion from `checkCore` and one count per
 first token, so that a generated certificate can be checked in several kernel evaluations
-of bounded memory; and `length_allSeqs` (the inputs counted are `d_vocab ^ K` sequences).
+of bounded memory; `length_allSeqs` and `allSeqs_nodup` (the inputs counted are `d_vocab ^ K`
+distinct sequences).
 The Python exporter only finds witnesses; nothing it computes is trusted.
 -/
 
@@ -191,6 +192,28 @@ theorem length_allSeqs (v : Nat) : ∀ k, (allSeqs v k).length = v ^ k
   | k + 1 => by
     simp only [allSeqs, List.length_flatMap, List.length_map, length_allSeqs v k, sum_map_const,
       List.length_range, Nat.pow_succ, Nat.mul_comm]
+
+/-- Prefixing the distinct heads of `L` to the distinct tails of `S` gives distinct lists. -/
+theorem nodup_flatMap_cons (S : List (List Nat)) (hS : S.Nodup) :
+    ∀ L : List Nat, L.Nodup → (L.flatMap fun t => S.map (t :: ·)).Nodup
+  | [], _ => List.nodup_nil
+  | t :: L, hL => by
+    rw [List.flatMap_cons]
+    have hL' := List.nodup_cons.mp hL
+    refine List.nodup_append.mpr ⟨?_, nodup_flatMap_cons S hS L hL'.2, ?_⟩
+    · exact List.pairwise_map.mpr (hS.imp fun h e => h (List.cons.inj e).2)
+    · intro a ha b hb hab
+      obtain ⟨s, _, rfl⟩ := List.mem_map.mp ha
+      obtain ⟨u, hu, hb'⟩ := List.mem_flatMap.mp hb
+      obtain ⟨s', _, rfl⟩ := List.mem_map.mp hb'
+      have htu : t = u := (List.cons.inj hab).1
+      subst htu
+      exact hL'.1 hu
+
+/-- `allSeqs v k` lists each sequence at most once. -/
+theorem allSeqs_nodup (v : Nat) : ∀ k, (allSeqs v k).Nodup
+  | 0 => List.pairwise_singleton _ _
+  | k + 1 => nodup_flatMap_cons _ (allSeqs_nodup v k) _ List.nodup_range
 
 theorem tok_lt {v : Nat} (hv : 0 < v) : ∀ {x : List Nat}, (∀ t ∈ x, t < v) → ∀ i, tok x i < v
   | [], _, i => by simp [tok]; exact hv

@@ -30,8 +30,7 @@ the trained float32 weights are represented exactly (the exporter picks one comm
 An input `x` (a list of `K` tokens) is `Correct` iff the logit of its maximum is strictly
 greater than every other logit (a tie is wrong). `accuracy` counts the correct inputs in
 the list `allSeqs d_vocab K` of all token sequences of length `K`: it has `d_vocab ^ K`
-entries (`length_allSeqs`, in `CompactProofs.MaxOfK.Checker`); that each sequence occurs
-exactly once is plain from the definition but not proved.
+entries, all distinct (`length_allSeqs`, `allSeqs_nodup` in `CompactProofs.MaxOfK.Checker`).
 
 ## What is not modelled
 The float32 *deployment* (rounded matrix products, float `exp`, float softmax) is not the
