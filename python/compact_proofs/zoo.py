@@ -21,7 +21,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import numpy as np
 
@@ -47,7 +47,13 @@ class ModelFileError(ValueError):
 
 @dataclass(frozen=True)
 class ModelRecord:
-    """The JSON record of a shipped model (everything but the weights)."""
+    """The JSON record of a shipped model (everything but the weights).
+
+    Subclasses for other model families override ``FORMAT`` and ``VERSION``.
+    """
+
+    FORMAT: ClassVar[str] = FORMAT
+    VERSION: ClassVar[int] = VERSION
 
     config: MaxOfKConfig
     seed: int
@@ -58,8 +64,8 @@ class ModelRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "format": FORMAT,
-            "version": VERSION,
+            "format": self.FORMAT,
+            "version": self.VERSION,
             "seed": self.seed,
             "config": self.config.to_dict(),
             "training": self.training,

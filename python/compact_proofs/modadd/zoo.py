@@ -12,9 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
-from ..zoo import ZOO_DIR, _npz_bytes, read_record_json, read_weights
+from ..zoo import ZOO_DIR, ModelRecord, _npz_bytes, read_record_json, read_weights
 from .model import PARAMETER_NAMES, ModAddConfig, ModAddTransformer
 
 FORMAT = "compact-proofs/modadd-model"
@@ -23,27 +23,13 @@ MODADD_DIR = ZOO_DIR / "modadd"
 
 
 @dataclass(frozen=True)
-class ModAddRecord:
-    """The JSON record of a shipped model (everything but the weights)."""
+class ModAddRecord(ModelRecord):
+    """The JSON record of a shipped modular-addition model (everything but the weights)."""
+
+    FORMAT: ClassVar[str] = FORMAT
+    VERSION: ClassVar[int] = VERSION
 
     config: ModAddConfig
-    seed: int
-    training: dict[str, Any]
-    metrics: dict[str, Any]
-    sha256: str
-    weights_file: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "version": VERSION,
-            "seed": self.seed,
-            "config": self.config.to_dict(),
-            "training": self.training,
-            "metrics": self.metrics,
-            "weights_file": self.weights_file,
-            "sha256": self.sha256,
-        }
 
 
 def record_path(p: int, seed: int, directory: Path = MODADD_DIR) -> Path:

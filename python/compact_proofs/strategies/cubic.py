@@ -693,6 +693,27 @@ def _check_exp(cert: dict[str, Any], lo: list, hi: list) -> None:
         mpmath.iv.prec = saved
 
 
+def read_enclosures(cert: dict[str, Any], *, verify_exp: bool) -> tuple[list, list]:
+    """The certificate's exp enclosures as exact Fractions ``[q][i][t]``, checked.
+
+    Checks the v x K x v shape and 0 <= lower <= upper; with ``verify_exp`` also that each
+    interval encloses the true exp (``_check_exp``). Raises CertificateError otherwise.
+    """
+    v, k = int(cert["d_vocab"]), int(cert["n_ctx"])
+    lo = [[[Fraction(n, d) for n, d in row] for row in plane] for plane in cert["exp_lower"]]
+    hi = [[[Fraction(n, d) for n, d in row] for row in plane] for plane in cert["exp_upper"]]
+    if len(lo) != v or len(hi) != v or any(len(p) != k or any(len(r) != v for r in p) for p in lo + hi):
+        raise CertificateError("exp enclosures must be v x K x v")
+    for q in range(v):
+        for i in range(k):
+            for t in range(v):
+                if not 0 <= lo[q][i][t] <= hi[q][i][t]:
+                    raise CertificateError(f"bad enclosure at [{q}][{i}][{t}]")
+    if verify_exp:
+        _check_exp(cert, lo, hi)
+    return lo, hi
+
+
 def check_certificate(cert: dict[str, Any], *, verify_exp: bool = True) -> int:
     """Re-verify a cubic certificate in exact rational arithmetic; returns the certified count.
 
@@ -705,15 +726,7 @@ def check_certificate(cert: dict[str, Any], *, verify_exp: bool = True) -> int:
     v, k = int(cert["d_vocab"]), int(cert["n_ctx"])
     eqkp = cert["eqkp"]
     evou, pvou, eupu = cert["evou"], cert["pvou"], cert["eupu"]
-    lo = [[[Fraction(n, d) for n, d in row] for row in plane] for plane in cert["exp_lower"]]
-    hi = [[[Fraction(n, d) for n, d in row] for row in plane] for plane in cert["exp_upper"]]
-    for q in range(v):
-        for i in range(k):
-            for t in range(v):
-                if not 0 <= lo[q][i][t] <= hi[q][i][t]:
-                    raise CertificateError(f"bad enclosure at [{q}][{i}][{t}]")
-    if verify_exp:
-        _check_exp(cert, lo, hi)
+    lo, hi = read_enclosures(cert, verify_exp=verify_exp)
     order = cert["position_order"]
     for q in range(v):
         if sorted(order[q]) != list(range(k - 1)):

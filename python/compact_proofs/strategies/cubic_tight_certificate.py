@@ -78,9 +78,9 @@ import numpy as np
 from ..model import MaxOfKTransformer
 from .cubic import (
     CertificateError,
-    _check_exp,
     _ratio,
     count_from_sizes,
+    read_enclosures,
     table_fields,
 )
 from .cubic_tight import prove_tight
@@ -205,17 +205,7 @@ def _check(cert: dict[str, Any], verify_exp: bool) -> int:
     value_exp = int(cert["value_exp"])
 
     # (0) enclosures, as exact fractions, verified, then scaled to integers LO, HI (* 2^S).
-    lo = [[[Fraction(a, b) for a, b in row] for row in plane] for plane in cert["exp_lower"]]
-    hi = [[[Fraction(a, b) for a, b in row] for row in plane] for plane in cert["exp_upper"]]
-    if len(lo) != v or len(hi) != v or any(len(p) != k or any(len(r) != v for r in p) for p in lo + hi):
-        raise CertificateError("exp enclosures must be v x K x v")
-    for q in range(v):
-        for i in range(k):
-            for t in range(v):
-                if not 0 <= lo[q][i][t] <= hi[q][i][t]:
-                    raise CertificateError(f"bad enclosure at [{q}][{i}][{t}]")
-    if verify_exp:
-        _check_exp(cert, lo, hi)
+    lo, hi = read_enclosures(cert, verify_exp=verify_exp)
     s_exp = max(_log2_den(f, "exp enclosure") for plane in lo + hi for row in plane for f in row)
     LO = [[[int(f * (1 << s_exp)) for f in row] for row in plane] for plane in lo]
     HI = [[[int(f * (1 << s_exp)) for f in row] for row in plane] for plane in hi]
