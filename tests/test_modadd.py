@@ -248,7 +248,8 @@ def test_cli_subcommands(tmp_path, capsys):
     assert "Fourier-mode bound" in capsys.readouterr().out
     out = tmp_path / "report"
     assert main(["modadd", "report", "--model", str(path), "--out", str(out), "--modes", "8", "--grid", "8"]) == 0
-    assert "paper's bound" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "paper's bound" in report and "Accuracy certificates" in report
     with pytest.raises(SystemExit):
         main(["modadd", "bound", "--model", str(tmp_path / "missing.json")])
     assert "missing.json: no such model record" in capsys.readouterr().err

@@ -40,6 +40,7 @@ DEFAULT_STRATEGIES = (
     "cubic_paper",
     "cubic",
     "cubic_tight",
+    "gap_classes",
 )
 #: Header line of a generated Lean module that proves an accuracy bound for one model:
 #: ``-- compact-proofs-theorem: <theorem name> model-sha256=<hex> strategy=<name> bound=<int>``.
@@ -89,11 +90,11 @@ def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
 def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | None:
     """Write and exactly re-check the certificate of a strategy; None if it emits none.
 
-    Each checker trusts the model data inside the certificate (the cubic and cubic_tight ones
-    their integer path tables and scales, the subcubic one its weights), so that data is first
-    compared with the model's. The returned count is the checker's, not the strategy's.
+    The cubic, cubic_tight and subcubic checkers trust the model data inside the certificate
+    (integer path tables and scales, or weights), so that data is first compared with the
+    model's; the gap_classes checker reads the model itself. The returned count is the checker's, not the strategy's.
     """
-    from .strategies import cubic, cubic_tight_certificate, subcubic
+    from .strategies import cubic, cubic_tight_certificate, gap_classes, subcubic
 
     if name in ("cubic", "cubic_paper", "cubic_tight"):
         if name == "cubic_tight":
@@ -114,6 +115,9 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
         if cert["weights"] != subcubic.certificate_weights(model):
             raise subcubic.CertificateError(f"{name} certificate: weights are not the model's")
         count = subcubic.check_certificate(cert)
+    elif name == "gap_classes":  # the checker recomputes everything from the model itself
+        cert = gap_classes.certificate(model)
+        count = gap_classes.check_certificate(model, cert)
     else:
         return None
     path = out_dir / "certificates" / (name.replace(":", "_").replace("/", "__") + ".json")

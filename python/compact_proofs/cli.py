@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import zoo
 from .lean_bridge import LeanCheckError
+from .modadd.certificate import CertificateError
 from .modadd.cli import add_modadd_command
 from .provenance import repo_relative
 from .sweep import add_sweep_command
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (zoo.ModelFileError, LeanCheckError) as exc:
+    except (zoo.ModelFileError, LeanCheckError, CertificateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

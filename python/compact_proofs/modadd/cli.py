@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..zoo import ModelFileError
 from . import zoo
+from .certificate import CertificateError
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
@@ -78,6 +79,30 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_certify(args: argparse.Namespace) -> int:
+    from .certificate import check, find_certificate, read_certificate
+
+    paths = _paths(args)
+    if args.check and len(paths) != 1:
+        raise CertificateError(args.check, "--check needs exactly one --model, the certificate's own")
+    for path in paths:
+        model, _ = zoo.load_model(path)
+        if args.check:
+            cert = read_certificate(args.check)
+        else:
+            cert = find_certificate(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
+            out = cert.write(args.out / f"{path.stem}.json")
+            print(f"{path.name}: wrote {out}", flush=True)
+        result = check(model, cert, source=args.check or "certificate")
+        print(
+            f"{path.name}: certified {result.certified}/{model.cfg.p ** 2} inputs correct (claimed {cert.claimed_correct}); "
+            f"frequencies {list(cert.freqs)}; {result.multiply_adds:,} multiply-adds = {result.cost_ratio:.3f} of brute force's "
+            f"{result.brute_force_multiply_adds:,}; exact check {result.seconds:.1f} s",
+            flush=True,
+        )
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import GoodCriteria, analyse, plot_model, write_report
 
@@ -128,6 +153,12 @@ def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     analyse.set_defaults(func=cmd_analyse)
     with_bound(with_models(sub.add_parser("bound", help="certified quadrature bounds per key frequency"))).set_defaults(func=cmd_bound)
     with_models(sub.add_parser("brute-force", help="exact accuracy over all p^2 inputs")).set_defaults(func=cmd_brute_force)
+    certify = with_models(sub.add_parser("certify", help="find, write and exactly check accuracy certificates"))
+    certify.add_argument("--out", type=Path, default=Path("build/modadd-certificates"), help="where certificates are written")
+    certify.add_argument("--target-fraction", type=float, default=1.0, help="stop adding frequencies once this share of the correct inputs is certified")
+    certify.add_argument("--max-freqs", type=int, default=None, help="largest number of output frequencies tried")
+    certify.add_argument("--check", type=Path, help="re-check this certificate file instead of searching (with one --model)")
+    certify.set_defaults(func=cmd_certify)
     report = with_bound(with_models(sub.add_parser("report", help="everything, Markdown + JSON + PNG plots")))
     report.add_argument("--out", type=Path, default=Path("build/modadd-report"))
     report.add_argument("--no-plots", action="store_true")
@@ -142,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ModelFileError as exc:
+    except (ModelFileError, CertificateError) as exc:
         parser.exit(2, f"error: {exc}\n")
 
 

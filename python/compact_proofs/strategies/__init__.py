@@ -88,4 +88,4 @@ def run_strategy(name: str, model: MaxOfKTransformer) -> StrategyResult:
 
 
 # Strategy modules register themselves on import.
-from . import brute_force, cubic, cubic_tight, subcubic  # noqa: E402,F401
+from . import brute_force, cubic, cubic_tight, gap_classes, subcubic  # noqa: E402,F401
