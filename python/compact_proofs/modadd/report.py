@@ -173,10 +173,10 @@ def summary_table(rows: list[dict[str, Any]]) -> str:
     if certified:
         lines += [
             "",
-            "Accuracy certificates (`certificate.py`: the output path in |F| Fourier modes, the rest bounded; exact check). "
+            "Accuracy certificates (`certificate.py`: the output path in a few Fourier modes, the rest bounded; exact check). "
             "Cost = the check's multiply-adds over brute force's (post . M for all inputs).",
             "",
-            "| model | good | exact correct | aim | certified | |F| | cost | check s |",
+            "| model | good | exact correct | aim | certified | frequencies | cost | check s |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in certified:

@@ -65,7 +65,7 @@ class GapTables:
     squarings: int
     exp_lo: np.ndarray  # [q, i, t]: <= 2^EXP_PREC exp(score)
     exp_hi: np.ndarray  # [q, i, t]: >= 2^EXP_PREC exp(score)
-    direct: np.ndarray  # [q, y], units u^2; scaled by 2^(2 shift) below
+    direct: np.ndarray  # [q, y], directInt * 2^(2 shift): units u^4, like ovu
     ovu: np.ndarray  # [i, t, y], units u^4
 
     @staticmethod
