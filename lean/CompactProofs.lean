@@ -8,7 +8,9 @@ public import CompactProofs.MaxOfK.Algebra
 public import CompactProofs.MaxOfK.ExpBounds
 public import CompactProofs.MaxOfK.Tables
 public import CompactProofs.MaxOfK.Checker
+public import CompactProofs.MaxOfK.GapClasses
 public import CompactProofs.Generated.SmallMaxOf3
+public import CompactProofs.Generated.GapSmallMaxOf3
 
 /-!
 # CompactProofs
@@ -20,6 +22,10 @@ Kernel-checked certificates about tiny transformers, in core Lean only (no Mathl
   `check_sound` for one-head attention-only models with exact (dyadic) weights.
 * `CompactProofs.Generated.OvSmall`: a generated certificate for a small model
   (`ov_small_copies`), proved by `check_sound` and kernel evaluation.
+* `CompactProofs.MaxOfK`: the real-number semantics of Max-of-K models (`Semantics`), a
+  per-input accuracy checker (`Checker`, `check_sound`) and a per-cell one (`GapClasses`,
+  `checkGap_sound`); `CompactProofs.Generated.SmallMaxOf3` and `GapSmallMaxOf3` apply them to
+  the shipped d_vocab 8, K 3 model.
 
 Trust: no `sorry`, no axioms of our own, no `native_decide`; the driver
 `python -m compact_proofs.lean_bridge check` audits the sources and lists the axioms

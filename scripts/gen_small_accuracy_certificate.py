@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Generate lean/CompactProofs/Generated/SmallMaxOf3.lean: a kernel-checked accuracy bound
-for the shipped small Max-of-3 model (python/compact_proofs/zoo/small_max_of_3/seed-00001).
+"""Generate the kernel-checked accuracy theorems of the shipped small Max-of-3 model
+(python/compact_proofs/zoo/small_max_of_3/seed-00001): lean/CompactProofs/Generated/SmallMaxOf3.lean
+(every input checked on its own) and lean/CompactProofs/Generated/GapSmallMaxOf3.lean (the
+gap-classes argument, one test per cell, on the same tables and enclosures).
 
 Usage (from the repository root):
 
@@ -8,8 +10,8 @@ Usage (from the repository root):
     .venv/bin/python scripts/gen_small_accuracy_certificate.py --check    # fail if out of date
 
 The bound written is the number of inputs the certificate verifies (checked with the
-Python mirror of the Lean checker); the script fails if that differs from the exact
-brute-force count, so the theorem is the exact accuracy.
+Python mirrors of the Lean checkers); the script fails if that differs from the exact
+brute-force count, so both theorems state the exact accuracy.
 """
 
 from __future__ import annotations
@@ -24,35 +26,43 @@ sys.path.insert(0, str(REPO_ROOT / "python"))
 from compact_proofs import lean_export  # noqa: E402
 from compact_proofs.brute_force import brute_force  # noqa: E402
 from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
+from compact_proofs.strategies import gap_classes  # noqa: E402
 from compact_proofs.zoo import load_model  # noqa: E402
 
 MODULE = "CompactProofs.Generated.SmallMaxOf3"
+GAP_MODULE = "CompactProofs.Generated.GapSmallMaxOf3"
 MODEL_RECORD = Path("python/compact_proofs/zoo/small_max_of_3/seed-00001.json")
 COMMAND = "python scripts/gen_small_accuracy_certificate.py"
 
 
-def render() -> tuple[str, int, int]:
-    """The module text, the certified bound and the exact brute-force count."""
+def render() -> tuple[dict[str, str], int, int]:
+    """The two module texts by module name, the certified bound and the exact brute-force count."""
     model, record = load_model(REPO_ROOT / MODEL_RECORD)
     em = lean_export.exact_model(model)
     cert = lean_export.build_certificate(em)
     if not lean_export.check(em, cert):
         raise SystemExit("internal error: the Python mirror of the Lean checker rejects the certificate")
     exact = brute_force(model, float32=False).correct
-    if cert.bound != exact:
-        raise SystemExit(f"the certificate verifies {cert.bound} inputs, brute force finds {exact} correct")
-    text = lean_export.render_lean_module(
-        em,
-        cert,
-        module_name=MODULE,
-        model_name="smallModel",
-        theorem_name="small_max_of_3_accuracy",
-        command=COMMAND,
-        source=str(MODEL_RECORD),
-        model_sha256=record.sha256,
-        n_correct=exact,
-    )
-    return text, cert.bound, exact
+    found = gap_classes.gaps(gap_classes.GapTables.from_lean_certificate(em, cert))
+    gap_bound = sum(gap_classes.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
+    if not cert.bound == gap_bound == exact:
+        raise SystemExit(f"the certificates verify {cert.bound} and {gap_bound} inputs, brute force finds {exact} correct")
+    common = {"command": COMMAND, "source": str(MODEL_RECORD), "model_sha256": record.sha256, "model_name": "smallModel"}
+    texts = {
+        MODULE: lean_export.render_lean_module(
+            em, cert, module_name=MODULE, theorem_name="small_max_of_3_accuracy", n_correct=exact, **common
+        ),
+        GAP_MODULE: lean_export.render_gap_module(
+            module_name=GAP_MODULE,
+            base_module=MODULE,
+            theorem_name="small_max_of_3_accuracy_gap",
+            gaps=gap_classes.gap_matrix(found, em.d_vocab),
+            bound=gap_bound,
+            total=em.d_vocab**em.n_ctx,
+            **common,
+        ),
+    }
+    return texts, cert.bound, exact
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only compare with the tracked file")
     parser.add_argument("--lean-root", type=Path, default=REPO_ROOT / "lean")
     args = parser.parse_args(argv)
-    text, bound, exact = render()
-    if not write_generated_module(module_path(args.lean_root, MODULE), text, COMMAND, check=args.check):
+    texts, bound, exact = render()
+    ok = [write_generated_module(module_path(args.lean_root, name), text, COMMAND, check=args.check) for name, text in texts.items()]
+    if not all(ok):
         return 1
     if not args.check:
         print(f"{bound} of the inputs certified (brute force: {exact})")

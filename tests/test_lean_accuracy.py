@@ -18,6 +18,7 @@ import pytest
 from compact_proofs import lean_export as le
 from compact_proofs.brute_force import PathTables, exact_verdicts
 from compact_proofs.model import MaxOfKConfig
+from compact_proofs.strategies import gap_classes as gc
 from compact_proofs.zoo import load_model
 
 from .conftest import random_model
@@ -26,6 +27,7 @@ from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_buil
 REPO = Path(__file__).resolve().parents[1]
 SMALL = REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json"
 TINY_MODULE = "CompactProofs.Generated.TinyAccuracy"
+TINY_GAP_MODULE = "CompactProofs.Generated.TinyGapAccuracy"
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +189,9 @@ def test_generated_module_names_its_model_for_certify():
 
     record = read_record(REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json")
     found = lean_theorems_for(record.sha256, REPO / "lean")
-    assert [(t.theorem, t.module, t.bound) for t in found] == [
-        ("CompactProofs.Generated.SmallMaxOf3.small_max_of_3_accuracy", "CompactProofs.Generated.SmallMaxOf3", 512)
+    assert sorted((t.theorem, t.module, t.bound) for t in found) == [
+        ("CompactProofs.Generated.GapSmallMaxOf3.small_max_of_3_accuracy_gap", "CompactProofs.Generated.GapSmallMaxOf3", 512),
+        ("CompactProofs.Generated.SmallMaxOf3.small_max_of_3_accuracy", "CompactProofs.Generated.SmallMaxOf3", 512),
     ]
 
 
@@ -202,6 +205,69 @@ def _write_tiny(root: Path, em, cert) -> None:
         model_sha256="0" * 64,
     )
     root.joinpath(*TINY_MODULE.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
+
+
+def tiny_gaps(em, cert) -> dict[tuple[int, int], int]:
+    return gc.gaps(gc.GapTables.from_lean_certificate(em, cert))
+
+
+def test_gap_classes_claim_only_inputs_the_per_input_checker_certifies():
+    total = 0
+    for seed in range(1, 7):
+        em = le.exact_model(tiny_model(seed))
+        cert = le.build_certificate(em)
+        found = tiny_gaps(em, cert)
+        certified = dict(zip(le.all_seqs(em.d_vocab, em.n_ctx), le.certified_inputs(em, cert)))
+        claimed = [
+            x for x in certified
+            if (x[-1], max(x)) in found and all(t == max(x) or t + found[(x[-1], max(x))] <= max(x) for t in x[:-1])
+        ]
+        assert all(certified[x] for x in claimed), f"seed {seed}"
+        assert len(claimed) == sum(gc.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
+        total += len(claimed)
+    assert total > 0
+
+
+def _write_tiny_gap(root: Path, em, cert, found: dict[tuple[int, int], int], bound: int) -> None:
+    text = le.render_gap_module(
+        module_name=TINY_GAP_MODULE, base_module=TINY_MODULE, model_name="tinyModel", theorem_name="tiny_accuracy_gap",
+        command="tests", source="tests", model_sha256="0" * 64, gaps=gc.gap_matrix(found, em.d_vocab), bound=bound,
+        total=em.d_vocab**em.n_ctx,
+    )
+    root.joinpath(*TINY_GAP_MODULE.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
+
+
+def _larger_class_than_passes(em, cert, found):
+    """A cell and a smaller gap (a larger class) that the cell test rejects."""
+    gt = gc.GapTables.from_lean_certificate(em, cert)
+    for q in range(em.d_vocab):
+        for m in range(q, em.d_vocab):
+            terms = gc.cell_terms(gt, q, m)
+            below = gc._min_below(terms, m)
+            for g in range(1, found.get((q, m), m + 2)):
+                if not gc.cell_passes(terms, q, m, g, below):
+                    return {**found, (q, m): g}
+    raise AssertionError("every cell passes with gap 1: no class to enlarge")
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_lean_checks_gap_classes_and_rejects_tampering(tmp_path, shared_build, tiny):  # noqa: F811
+    em, cert, _ = tiny
+    found = tiny_gaps(em, cert)
+    bound = sum(gc.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
+    cases = {
+        "honest": (found, bound, True),
+        "bound raised by one": (found, bound + 1, False),
+        "a class larger than its cell test allows": (_larger_class_than_passes(em, cert, found), 0, False),
+    }
+    for name, (gaps, claimed, accepted) in cases.items():
+        root = copy_tree(tmp_path / name.replace(" ", "_"))
+        _write_tiny(root, em, cert)
+        _write_tiny_gap(root, em, cert, gaps, claimed)
+        res = run_check(root, shared_build, axiom_audit=False)
+        assert status(res, TINY_MODULE) in ("built", "cached"), name
+        assert status(res, TINY_GAP_MODULE) == ("built" if accepted else "failed"), name
 
 
 @pytest.mark.lean

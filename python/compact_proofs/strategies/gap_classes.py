@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..lean_export import ExactModel, exact_model, exp_hi, exp_lo, inv_sqrt_bounds, tables
+from ..lean_export import AccuracyCertificate, ExactModel, exact_model, exp_hi, exp_lo, inv_sqrt_bounds, tables
 from ..model import MaxOfKTransformer
 from . import StrategyResult, register
 
@@ -86,6 +86,14 @@ class GapTables:
         ehi = np.vectorize(lambda z: exp_hi(EXP_PREC, scale, n, int(z)), otypes=[object])(z_hi)
         direct = np.array(tab.direct, dtype=object) * (1 << (2 * em.shift))
         return GapTables(em, n, elo, ehi, direct, np.array(tab.ovu, dtype=object))
+
+    @staticmethod
+    def from_lean_certificate(em: ExactModel, cert: AccuracyCertificate) -> "GapTables":
+        """The tables and enclosures of a Lean ``Certificate`` (``lean_export``), so that the
+        gaps found here are the ones ``CompactProofs.MaxOfK.cellsOk`` accepts."""
+        direct = np.array(cert.direct, dtype=object) * (1 << (2 * em.shift))
+        as_array = lambda t: np.array(t, dtype=object)  # noqa: E731
+        return GapTables(em, cert.squarings, as_array(cert.exp_lo), as_array(cert.exp_hi), direct, as_array(cert.ovu))
 
 
 def cell_terms(gt: GapTables, q: int, m: int) -> np.ndarray:
@@ -146,6 +154,11 @@ def gaps(gt: GapTables) -> dict[tuple[int, int], int]:
             if g is not None:
                 found[(q, m)] = g
     return found
+
+
+def gap_matrix(found: dict[tuple[int, int], int], v: int) -> list[list[int]]:
+    """``gaps[q][m]`` of the Lean ``GapCertificate`` (0: the cell claims nothing)."""
+    return [[found.get((q, m), 0) for m in range(v)] for q in range(v)]
 
 
 def unexplained_dimensionality(v: int, k: int) -> int:
