@@ -144,30 +144,22 @@ def case_packed(rng: random.Random, n: int, check: str) -> Case:
     return Case(f"packed hex literal, {n} Ints, check {check}", n, "number", lean_file(body))
 
 
-def case_dot_int(rng: random.Random, count: int) -> Case:
-    col, mat = int_values(rng, DOT_LEN), int_values(rng, count * DOT_LEN)
+def case_dot(rng: random.Random, count: int, nat: bool = False) -> Case:
+    """``count`` dot products of length DOT_LEN: Int values with ``CompactProofs.dot``, or Nat
+    values with ``dotN`` (written with ``List.rec``)."""
+    values = nat_values if nat else int_values
+    col, mat = values(rng, DOT_LEN), values(rng, count * DOT_LEN)
     expected = sum(sum(a * b for a, b in zip(mat[r * DOT_LEN : (r + 1) * DOT_LEN], col)) for r in range(count))
+    ty, unpack, dot = ("Nat", "unpackN", "dotN") if nat else ("Int", "unpack", "dot")
     body = (
-        UNPACK
+        (UNPACK_N if nat else UNPACK)
         + ROWS
-        + f"def col : List Int := unpack {W} {DOT_LEN} {pack(col)}\n"
-        + f"theorem t : ((rows {DOT_LEN} {count} (unpack {W} {count * DOT_LEN} {pack(mat)})).foldl "
-        + f"(fun s r => s + dot r col) 0 == {expected}) = true := by decide +kernel\n"
+        + f"def col : List {ty} := {unpack} {W} {DOT_LEN} {pack(col, offset=not nat)}\n"
+        + f"theorem t : ((rows {DOT_LEN} {count} ({unpack} {W} {count * DOT_LEN} {pack(mat, offset=not nat)})).foldl "
+        + f"(fun s r => s + {dot} r col) 0 == {expected}) = true := by decide +kernel\n"
     )
-    return Case(f"Int dot (CompactProofs.dot), {count} x length {DOT_LEN}", count * DOT_LEN, "MAC", lean_file(body))
-
-
-def case_dot_nat(rng: random.Random, count: int) -> Case:
-    col, mat = nat_values(rng, DOT_LEN), nat_values(rng, count * DOT_LEN)
-    expected = sum(sum(a * b for a, b in zip(mat[r * DOT_LEN : (r + 1) * DOT_LEN], col)) for r in range(count))
-    body = (
-        UNPACK_N
-        + ROWS
-        + f"def col : List Nat := unpackN {W} {DOT_LEN} {pack(col, offset=False)}\n"
-        + f"theorem t : ((rows {DOT_LEN} {count} (unpackN {W} {count * DOT_LEN} {pack(mat, offset=False)})).foldl "
-        + f"(fun s r => s + dotN r col) 0 == {expected}) = true := by decide +kernel\n"
-    )
-    return Case(f"Nat dot (List.rec), {count} x length {DOT_LEN}", count * DOT_LEN, "MAC", lean_file(body))
+    name = f"Nat dot (List.rec), {count} x length {DOT_LEN}" if nat else f"Int dot (CompactProofs.dot), {count} x length {DOT_LEN}"
+    return Case(name, count * DOT_LEN, "MAC", lean_file(body))
 
 
 NATIVE_COUNT = 100_000  # dot products of length DOT_LEN evaluated by native_decide
@@ -207,10 +199,10 @@ def all_cases() -> list[Callable[[], Case]]:
         lambda: case_packed(rng, 8192, "parse"),
         lambda: case_packed(rng, 8192, "length"),
         lambda: case_packed(rng, 8192, "sum"),
-        lambda: case_dot_int(rng, 256),
-        lambda: case_dot_nat(rng, 256),
-        lambda: case_dot_int(rng, 512),
-        lambda: case_dot_int(rng, 1024),
+        lambda: case_dot(rng, 256),
+        lambda: case_dot(rng, 256, nat=True),
+        lambda: case_dot(rng, 512),
+        lambda: case_dot(rng, 1024),
         case_native_local,
         case_native_imported,
     ]
