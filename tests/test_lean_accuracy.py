@@ -280,7 +280,7 @@ def test_lean_accepts_tiny_certificate(tmp_path, shared_build, tiny):  # noqa: F
     # the axiom audit of these theorems is part of `python -m compact_proofs.lean_bridge check`
     res = run_check(root, shared_build, axiom_audit=False)
     assert res.ok, res.errors + [m.output for m in res.modules]
-    assert status(res, TINY_MODULE) == "built"
+    assert status(res, TINY_MODULE) in ("built", "cached")  # cached: the same text was built earlier in this build dir
     assert status(res, "CompactProofs.Generated.SmallMaxOf3") in ("built", "cached")
 
 
