@@ -49,9 +49,22 @@ def test_certified_inputs_are_correct_for_random_models_and_coefficients(p, d_ml
     assert_sound(model, searched)
     rng = np.random.default_rng(seed)
     freqs = tuple(int(k) for k in rng.permutation(np.arange(1, (p - 1) // 2 + 1))[: min(n_freqs, (p - 1) // 2)])
-    coef = tuple(tuple(int(v) for v in row) for row in rng.integers(-(2**20), 2**20, size=(d_mlp, 2 * len(freqs))))
-    arbitrary = OutputFourierCertificate(weights_sha256(model), p, d_mlp, freqs, 16, int(rng.integers(-40, -10)), coef, 0)
+    exact = tuple(sorted(int(n) for n in rng.choice(d_mlp, size=int(rng.integers(0, d_mlp + 1)), replace=False)))
+    coef = rng.integers(-(2**20), 2**20, size=(d_mlp, 2 * len(freqs)))
+    coef[list(exact)] = 0
+    coef = tuple(tuple(int(v) for v in row) for row in coef)
+    arbitrary = OutputFourierCertificate(weights_sha256(model), p, d_mlp, freqs, 16, int(rng.integers(-40, -10)), coef, 0, exact)
     assert_sound(model, arbitrary)
+
+
+def test_exact_neurons_lower_the_cost_on_a_model_with_spread_output():
+    """Seed 3 writes many weak frequencies: exact neurons make its full certificate cheaper
+    than the frequencies alone (measured 0.96 of brute force without them)."""
+    model, _ = zoo.load_model(zoo.MODADD_DIR / "p59-seed-00003.json")
+    cert = find_certificate(model)
+    result = check(model, cert)
+    assert result.certified == cert.claimed_correct == 59 * 59
+    assert cert.exact_neurons and result.cost_ratio < 0.7
 
 
 def test_all_frequencies_certify_what_is_correct():
@@ -108,6 +121,9 @@ def test_tampered_and_foreign_certificates_are_rejected(default_certificate, tmp
         (lambda d: d["coef"].pop(), "field 'coef' must be 512 rows"),
         (lambda d: d["coef"][3].__setitem__(0, 1.5), "field 'coef' must be 512 rows"),
         (lambda d: d.update(model_sha256="x"), "field 'model_sha256'"),
+        (lambda d: d.update(exact_neurons=[3, 1]), "field 'exact_neurons' must be a sorted list"),
+        (lambda d: d.update(exact_neurons=[512]), "field 'exact_neurons' must be a sorted list"),
+        (lambda d: (d.update(exact_neurons=[0]), d["coef"][0].__setitem__(0, 1)), "rows of exact neurons must be zero"),
     ],
 )
 def test_malformed_certificate_files_are_named(default_certificate, tmp_path, edit, message):

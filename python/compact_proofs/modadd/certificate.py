@@ -19,15 +19,18 @@ The explanation. Pizza neurons write a few frequencies to the logits (the key fr
 2k "secondary" images, small others), so the certificate takes Mh = coef @ basis: ``basis``
 [2|F|, p] holds the dyadic roundings (``prec`` bits) of cos(2 pi k c / p) and sin(2 pi k c / p)
 for the chosen frequencies k in F, and ``coef`` [d_mlp, 2|F|] the neurons' least-squares
-coefficients rounded to dyadics. Any Mh gives a valid bound, so floats choose F and coef; the
-check is exact integer arithmetic on the model's float32 weights read as dyadics, and the basis
-is recomputed by the checker from (F, prec) alone.
+coefficients rounded to dyadics. A few neurons the fit explains badly may instead be listed as
+``exact_neurons`` X: their contribution post_X . M_X is computed exactly, and the bound above
+runs over the other neurons E only (their rows of coef; the rows of X must be zero). Any Mh
+and any X give a valid bound, so floats choose F, coef and X; the check is exact integer
+arithmetic on the model's float32 weights read as dyadics, and the basis is recomputed by the
+checker from (F, prec) alone.
 
 Cost (multiply-adds; the tables q, Q0, Q1, lin, M are shared with brute force and not counted
 for either): brute force evaluates post . M for all inputs, p^3 d_mlp. The check evaluates
-post . coef (2|F| p^2 d_mlp), the l1 term and ||post||^2 (2 p^2 d_mlp), R and its pair norms
-(2|F| p d_mlp + p^2 d_mlp / 2) and the margins (2|F| p^3), i.e. about (2|F| + 2.5) / p of brute
-force's multiply-adds when 2|F| p << p^2 d_mlp.
+post_E . coef (2|F| p^2 |E|), the l1 term and ||post_E||^2 (2 p^2 |E|), R and its pair norms
+(2|F| p |E| + p^2 |E| / 2), the margins (2|F| p^3) and the exact neurons (p^3 |X|): about
+((2|F| + 2.5) |E| / p + |X|) / d_mlp of brute force's multiply-adds.
 
 Preconditions: a ``ModAddTransformer`` with finite float32 weights. Postcondition of
 ``check``: the returned verdicts are a subset of the exactly correct inputs (tested against
@@ -76,6 +79,7 @@ class OutputFourierCertificate:
     coef_exp: int
     coef: tuple[tuple[int, ...], ...]
     claimed_correct: int
+    exact_neurons: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -88,6 +92,7 @@ class OutputFourierCertificate:
             "prec": self.prec,
             "coef_exp": self.coef_exp,
             "coef": [list(row) for row in self.coef],
+            "exact_neurons": list(self.exact_neurons),
             "claimed_correct": self.claimed_correct,
         }
 
@@ -130,10 +135,21 @@ def read_certificate(path: Path | str) -> OutputFourierCertificate:
         or not all(isinstance(v, int) and not isinstance(v, bool) for row in coef for v in row)
     ):
         raise CertificateError(path, f"field 'coef' must be {d_mlp} rows of {2 * len(freqs)} integers")
+    exact = data.get("exact_neurons")
+    if (
+        not isinstance(exact, list)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < d_mlp for n in exact)
+        or exact != sorted(set(exact))
+    ):
+        raise CertificateError(path, f"field 'exact_neurons' must be a sorted list of distinct integers in 0..{d_mlp - 1}")
+    if any(v for n in exact for v in coef[n]):
+        raise CertificateError(path, "the coef rows of exact neurons must be zero")
     sha = data.get("model_sha256")
     if not isinstance(sha, str) or len(sha) != 64:
         raise CertificateError(path, "field 'model_sha256' must be a sha256 hex digest")
-    return OutputFourierCertificate(sha, p, d_mlp, tuple(freqs), prec, coef_exp, tuple(tuple(r) for r in coef), claimed)
+    return OutputFourierCertificate(
+        sha, p, d_mlp, tuple(freqs), prec, coef_exp, tuple(tuple(r) for r in coef), claimed, tuple(exact)
+    )
 
 
 def weights_sha256(model: ModAddTransformer) -> str:
@@ -186,6 +202,12 @@ def _exact_post(tables: ExactTables, p: int) -> Dyadic:
     return Dyadic(post.reshape(p * p, -1), e)
 
 
+def multiply_adds(p: int, d_mlp: int, n_freqs: int, n_exact: int) -> int:
+    """Multiply-adds of ``check`` (module docstring) with |F| = n_freqs and |X| = n_exact."""
+    n_f, fitted = 2 * n_freqs, d_mlp - n_exact
+    return n_f * p * p * fitted + 2 * p * p * fitted + n_f * p * fitted + p * p * fitted // 2 + n_f * p**3 + p**3 * n_exact
+
+
 def _positive(d: Dyadic) -> np.ndarray:
     """Elementwise ``d > 0`` as a bool array."""
     return np.asarray(d.num > 0, dtype=bool)
@@ -205,23 +227,32 @@ def check(
         raise CertificateError(source, "model_sha256 does not match the model's weights (a certificate of another model?)")
     if (cert.p, cert.d_mlp) != (p, d_mlp):
         raise CertificateError(source, f"shape p={cert.p}, d_mlp={cert.d_mlp} does not match the model's p={p}, d_mlp={d_mlp}")
+    exact = np.array(cert.exact_neurons, dtype=np.int64)
+    if len(exact) and (exact.min() < 0 or exact.max() >= d_mlp or len(set(exact.tolist())) != len(exact)):
+        raise CertificateError(source, "exact_neurons must be distinct neurons of the model")
+    if any(v for n in cert.exact_neurons for v in cert.coef[n]):
+        raise CertificateError(source, "the coef rows of exact neurons must be zero")
     tables = tables or ExactTables.from_model(model)
+    fitted = np.setdiff1d(np.arange(d_mlp), exact)  # E: the neurons the fit and the bound cover
     basis = fourier_basis(p, cert.freqs, cert.prec)  # [2F, p]
-    coef = Dyadic(np.array(cert.coef, dtype=object).reshape(d_mlp, 2 * len(cert.freqs)), cert.coef_exp)
-    m_hat = coef @ basis  # [d_mlp, p]
-    resid = tables.M - m_hat  # [d_mlp, p]
-    spread = Dyadic(resid.num.max(axis=1) - resid.num.min(axis=1), resid.exp)  # [d_mlp]
-    pair = resid.num[:, :, None] - resid.num[:, None, :]  # [d_mlp, y, c]
+    coef = Dyadic(np.array(cert.coef, dtype=object).reshape(d_mlp, 2 * len(cert.freqs))[fitted], cert.coef_exp)  # [E, 2F]
+    m_hat = coef @ basis  # [E, p]
+    resid = tables.M[fitted] - m_hat  # [E, p]
+    spread = Dyadic(resid.num.max(axis=1) - resid.num.min(axis=1), resid.exp)  # [E]
+    pair = resid.num[:, :, None] - resid.num[:, None, :]  # [E, y, c]
     pair_sq = Dyadic(np.einsum("nyc,nyc->yc", pair, pair), 2 * resid.exp)  # [y, c]: ||R[:, y] - R[:, c]||^2
 
-    post = _exact_post(tables, p)  # [p^2, d_mlp]
-    explained = (post @ coef) @ basis  # [p^2, p]: post . Mh
+    post_all = _exact_post(tables, p)  # [p^2, d_mlp]
+    post = post_all[:, fitted]  # [p^2, E]
+    explained = (post @ coef) @ basis  # [p^2, p]: post_E . Mh
     l1 = post @ spread  # [p^2]
     post_sq = Dyadic(np.einsum("in,in->i", post.num, post.num), 2 * post.exp)  # [p^2]
     a = np.repeat(np.arange(p), p)
     b = np.tile(np.arange(p), p)
     lin = Dyadic(tables.r.num[None, :], tables.r.exp) + tables.R0[a] + tables.R1[b]  # [p^2, p]
     score = lin + explained  # [p^2, p]
+    if len(exact):
+        score = score + post_all[:, exact] @ tables.M[exact]  # the exact neurons' logits
     y = (a + b) % p
     gap = Dyadic(score.num[np.arange(p * p), y][:, None] - score.num, score.exp)  # [p^2, c]: margin before the residual
     ok_l1 = _positive(gap - Dyadic(l1.num[:, None], l1.exp))
@@ -229,8 +260,7 @@ def check(
     ok_cs = _positive(gap) & _positive(gap_sq - Dyadic(post_sq.num[:, None] * pair_sq.num[y, :], post_sq.exp + pair_sq.exp))
     rival = np.arange(p)[None, :] != y[:, None]
     verdicts = np.where(rival, ok_l1 | ok_cs, True).all(axis=1).reshape(p, p)
-    n_f = 2 * len(cert.freqs)
-    mads = n_f * p * p * d_mlp + 2 * p * p * d_mlp + n_f * p * d_mlp + p * p * d_mlp // 2 + n_f * p**3
+    mads = multiply_adds(p, d_mlp, len(cert.freqs), len(exact))
     result = CertificateCheck(verdicts, mads, p**3 * d_mlp, time.perf_counter() - start)
     if cert.claimed_correct > result.certified:
         raise CertificateError(source, f"claims {cert.claimed_correct} correct inputs but certifies only {result.certified}")
@@ -238,7 +268,8 @@ def check(
 
 
 def _float_verdicts(post: np.ndarray, lin: np.ndarray, m: np.ndarray, m_hat: np.ndarray, p: int) -> np.ndarray:
-    """Float64 estimate of ``check``'s verdicts for a candidate Mh (search only, never a proof)."""
+    """Float64 estimate of ``check``'s verdicts for a candidate Mh over the fitted neurons, with
+    the exact neurons already in ``lin`` (search only, never a proof)."""
     resid = m - m_hat
     spread = resid.max(axis=1) - resid.min(axis=1)
     pair = np.sqrt(((resid[:, :, None] - resid[:, None, :]) ** 2).sum(axis=0))  # [y, c]
@@ -250,6 +281,10 @@ def _float_verdicts(post: np.ndarray, lin: np.ndarray, m: np.ndarray, m_hat: np.
     return ok.all(axis=1)
 
 
+#: Numbers of exact neurons the search tries (those below d_mlp).
+EXACT_NEURON_GRID = (0, 8, 16, 32, 64, 128)
+
+
 def find_certificate(
     model: ModAddTransformer,
     *,
@@ -258,12 +293,13 @@ def find_certificate(
     prec: int = DEFAULT_PREC,
     tables: ExactTables | None = None,
 ) -> OutputFourierCertificate:
-    """Proof search (floats): frequencies of M's rows in order of total power, the smallest prefix
-    F whose float estimate certifies ``target_fraction`` of the exactly correct inputs (or the
-    best prefix up to ``max_freqs``), least-squares coefficients rounded to dyadics;
-    ``claimed_correct`` is what the exact ``check`` then certifies. Fewer frequencies mean a
-    cheaper check and, on some models, fewer certified inputs.
-    Time: O(max_freqs (p^2 d_mlp + p^3)) floats plus one check."""
+    """Proof search (floats). Frequencies of M's rows in order of total power; for each prefix F
+    and each size in ``EXACT_NEURON_GRID``, the exact neurons X are those with the largest fit
+    residual (spread times largest activation). The cheapest pair (``multiply_adds``) whose float
+    estimate certifies ``target_fraction`` of the exactly correct inputs wins (else the pair
+    certifying most); coefficients are least squares rounded to dyadics, and
+    ``claimed_correct`` is what the exact ``check`` then certifies.
+    Time: O(max_freqs |grid| (p^2 d_mlp + p^3)) floats plus one check."""
     if not 0.0 < target_fraction <= 1.0:
         raise ValueError(f"target_fraction must be in (0, 1], got {target_fraction}")
     p, d_mlp = model.cfg.p, model.cfg.d_mlp
@@ -277,21 +313,33 @@ def find_certificate(
     order = [int(k) for k in ks[np.argsort(-(np.abs(spec) ** 2).sum(axis=0), kind="stable")]]
     target = int(np.ceil(target_fraction * int(exact_verdicts(model, tables)[0].sum())))
     limit = len(order) if max_freqs is None else min(max_freqs, len(order))
-    best: tuple[int, tuple[int, ...], np.ndarray] | None = None
+    best: tuple[bool, int, int, tuple[int, ...], np.ndarray, np.ndarray] | None = None  # reached, count, cost, F, coef, X
     for n in range(1, limit + 1):
+        if best is not None and best[0] and multiply_adds(p, d_mlp, n, 0) >= best[2]:
+            break  # every candidate from here on costs more than the best one found
         freqs = tuple(order[:n])
         basis = fourier_basis(p, freqs, prec).to_float64()  # [2F, p]
-        coef, *_ = np.linalg.lstsq(basis.T, f["M"].T, rcond=None)  # [2F, d_mlp]
-        count = int(_float_verdicts(post, lin, f["M"], coef.T @ basis, p).sum())
-        if best is None or count > best[0]:
-            best = (count, freqs, coef.T)
-        if count >= target:
-            break
+        coef = np.linalg.lstsq(basis.T, f["M"].T, rcond=None)[0].T  # [d_mlp, 2F]
+        m_hat = coef @ basis
+        resid = f["M"] - m_hat
+        badness = (resid.max(axis=1) - resid.min(axis=1)) * post.max(axis=0)
+        for n_exact in (x for x in EXACT_NEURON_GRID if x < d_mlp):
+            exact = np.sort(np.argsort(-badness, kind="stable")[:n_exact])
+            fitted = np.setdiff1d(np.arange(d_mlp), exact)
+            count = int(_float_verdicts(post[:, fitted], lin + post[:, exact] @ f["M"][exact], f["M"][fitted], m_hat[fitted], p).sum())
+            cost = multiply_adds(p, d_mlp, n, n_exact)
+            key = (count >= target, count if count < target else 0, -cost)
+            if best is None or key > (best[0], best[1] if not best[0] else 0, -best[2]):
+                best = (count >= target, count, cost, freqs, coef, exact)
     assert best is not None
-    _, freqs, coef = best
+    _, _, _, freqs, coef, exact = best
+    coef = coef.copy()
+    coef[exact] = 0.0
     scale = max(float(np.abs(coef).max()), 1e-300)
     coef_exp = int(np.floor(np.log2(scale))) - prec
     coef_int = tuple(tuple(int(v) for v in row) for row in np.rint(np.ldexp(coef, -coef_exp)))
-    cert = OutputFourierCertificate(weights_sha256(model), p, d_mlp, freqs, prec, coef_exp, coef_int, 0)
+    exact_t = tuple(int(n) for n in exact)
+    sha = weights_sha256(model)
+    cert = OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, 0, exact_t)
     certified = check(model, cert, tables=tables).certified
-    return OutputFourierCertificate(weights_sha256(model), p, d_mlp, freqs, prec, coef_exp, coef_int, certified)
+    return OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, certified, exact_t)
