@@ -96,7 +96,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
         result = check(model, cert, source=args.check or "certificate")
         print(
             f"{path.name}: certified {result.certified}/{model.cfg.p ** 2} inputs correct (claimed {cert.claimed_correct}); "
-            f"frequencies {list(cert.freqs)}; {result.multiply_adds:,} multiply-adds = {result.cost_ratio:.3f} of brute force's "
+            f"frequencies {list(cert.freqs)}, {len(cert.exact_neurons)} exact neurons; {result.multiply_adds:,} multiply-adds = {result.cost_ratio:.3f} of brute force's "
             f"{result.brute_force_multiply_adds:,}; exact check {result.seconds:.1f} s",
             flush=True,
         )
