@@ -45,7 +45,7 @@ def assert_sound(model: ModAddTransformer, cert: OutputFourierCertificate) -> np
 @given(p=st.sampled_from([5, 7, 11]), d_mlp=st.integers(4, 24), seed=st.integers(0, 10**6), n_freqs=st.integers(1, 5))
 def test_certified_inputs_are_correct_for_random_models_and_coefficients(p, d_mlp, seed, n_freqs):
     model = random_model(ModAddConfig(p=p, d_model=8, d_head=4, n_heads=2, d_mlp=d_mlp), seed)
-    searched = find_certificate(model, max_freqs=n_freqs)
+    searched, _ = find_certificate(model, max_freqs=n_freqs)
     assert_sound(model, searched)
     rng = np.random.default_rng(seed)
     freqs = tuple(int(k) for k in rng.permutation(np.arange(1, (p - 1) // 2 + 1))[: min(n_freqs, (p - 1) // 2)])
@@ -61,7 +61,7 @@ def test_exact_neurons_lower_the_cost_on_a_model_with_spread_output():
     """Seed 3 writes many weak frequencies: exact neurons make its full certificate cheaper
     than the frequencies alone (measured 0.96 of brute force without them)."""
     model, _ = zoo.load_model(zoo.MODADD_DIR / "p59-seed-00003.json")
-    cert = find_certificate(model)
+    cert, _ = find_certificate(model)
     result = check(model, cert)
     assert result.certified == cert.claimed_correct == 59 * 59
     assert cert.exact_neurons and result.cost_ratio < 0.7
@@ -70,7 +70,7 @@ def test_exact_neurons_lower_the_cost_on_a_model_with_spread_output():
 def test_all_frequencies_certify_what_is_correct():
     """With every frequency Mh can equal M up to rounding: the bound is then nearly exact."""
     model = random_model(ModAddConfig(p=7, d_model=8, d_head=4, n_heads=2, d_mlp=16), 3)
-    cert = find_certificate(model, prec=40)
+    cert, _ = find_certificate(model, prec=40)
     assert cert.freqs and sorted(cert.freqs) == sorted(set(cert.freqs))
     verdicts = assert_sound(model, cert)
     assert verdicts.sum() == exact_verdicts(model)[0].sum() > 0
@@ -79,7 +79,7 @@ def test_all_frequencies_certify_what_is_correct():
 def test_trained_small_model_is_certified():
     cfg = ModAddConfig(p=13, d_model=32, d_head=8, n_heads=4, d_mlp=64)
     model, _ = train(cfg, 0, ModAddTrainingConfig(epochs=400, lr=3e-3), progress=False)
-    cert = find_certificate(model)
+    cert, _ = find_certificate(model)
     verdicts = assert_sound(model, cert)
     assert verdicts.sum() == cert.claimed_correct > 0
 
@@ -87,7 +87,7 @@ def test_trained_small_model_is_certified():
 @pytest.fixture(scope="module")
 def default_certificate():
     model, _ = zoo.load_model(DEFAULT)
-    return model, find_certificate(model)
+    return model, find_certificate(model)[0]
 
 
 def test_default_pizza_model_is_fully_certified_below_brute_force_cost(default_certificate):

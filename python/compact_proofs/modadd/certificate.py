@@ -69,7 +69,8 @@ class CertificateError(ValueError):
 
 @dataclass(frozen=True)
 class OutputFourierCertificate:
-    """The witness: frequencies F, basis precision, and ``coef * 2**coef_exp`` [d_mlp, 2|F|]."""
+    """The witness: frequencies F, basis precision, ``coef * 2**coef_exp`` [d_mlp, 2|F|] and the
+    exact neurons X (their coef rows are zero)."""
 
     model_sha256: str
     p: int
@@ -292,14 +293,14 @@ def find_certificate(
     max_freqs: int | None = None,
     prec: int = DEFAULT_PREC,
     tables: ExactTables | None = None,
-) -> OutputFourierCertificate:
+) -> tuple[OutputFourierCertificate, CertificateCheck]:
     """Proof search (floats). Frequencies of M's rows in order of total power; for each prefix F
     and each size in ``EXACT_NEURON_GRID``, the exact neurons X are those with the largest fit
     residual (spread times largest activation). The cheapest pair (``multiply_adds``) whose float
     estimate certifies ``target_fraction`` of the exactly correct inputs wins (else the pair
     certifying most); coefficients are least squares rounded to dyadics, and
-    ``claimed_correct`` is what the exact ``check`` then certifies.
-    Time: O(max_freqs |grid| (p^2 d_mlp + p^3)) floats plus one check."""
+    ``claimed_correct`` is what the exact ``check`` then certifies. Returns the certificate and
+    that check's result. Time: O(max_freqs |grid| (p^2 d_mlp + p^3)) floats plus one check."""
     if not 0.0 < target_fraction <= 1.0:
         raise ValueError(f"target_fraction must be in (0, 1], got {target_fraction}")
     p, d_mlp = model.cfg.p, model.cfg.d_mlp
@@ -341,5 +342,5 @@ def find_certificate(
     exact_t = tuple(int(n) for n in exact)
     sha = weights_sha256(model)
     cert = OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, 0, exact_t)
-    certified = check(model, cert, tables=tables).certified
-    return OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, certified, exact_t)
+    result = check(model, cert, tables=tables)
+    return OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, result.certified, exact_t), result

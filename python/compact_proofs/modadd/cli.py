@@ -89,11 +89,11 @@ def cmd_certify(args: argparse.Namespace) -> int:
         model, _ = zoo.load_model(path)
         if args.check:
             cert = read_certificate(args.check)
+            result = check(model, cert, source=args.check)
         else:
-            cert = find_certificate(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
+            cert, result = find_certificate(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
             out = cert.write(args.out / f"{path.stem}.json")
             print(f"{path.name}: wrote {out}", flush=True)
-        result = check(model, cert, source=args.check or "certificate")
         print(
             f"{path.name}: certified {result.certified}/{model.cfg.p ** 2} inputs correct (claimed {cert.claimed_correct}); "
             f"frequencies {list(cert.freqs)}, {len(cert.exact_neurons)} exact neurons; {result.multiply_adds:,} multiply-adds = {result.cost_ratio:.3f} of brute force's "
