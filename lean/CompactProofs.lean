@@ -9,8 +9,11 @@ public import CompactProofs.MaxOfK.ExpBounds
 public import CompactProofs.MaxOfK.Tables
 public import CompactProofs.MaxOfK.Checker
 public import CompactProofs.MaxOfK.GapClasses
+public import CompactProofs.MaxOfK.GapCount
+public import CompactProofs.MaxOfK.GapClassesCubic
 public import CompactProofs.Generated.SmallMaxOf3
 public import CompactProofs.Generated.GapSmallMaxOf3
+public import CompactProofs.Generated.GapCubicSmallMaxOf3
 
 /-!
 # CompactProofs
@@ -23,9 +26,11 @@ Kernel-checked certificates about tiny transformers, in core Lean only (no Mathl
 * `CompactProofs.Generated.OvSmall`: a generated certificate for a small model
   (`ov_small_copies`), proved by `check_sound` and kernel evaluation.
 * `CompactProofs.MaxOfK`: the real-number semantics of Max-of-K models (`Semantics`), a
-  per-input accuracy checker (`Checker`, `check_sound`) and a per-cell one (`GapClasses`,
-  `checkGap_sound`); `CompactProofs.Generated.SmallMaxOf3` and `GapSmallMaxOf3` apply them to
-  the shipped d_vocab 8, K 3 model.
+  per-input accuracy checker (`Checker`, `check_sound`), a per-cell one (`GapClasses`,
+  `checkGap_sound`), its cubic-time variant (`GapClassesCubic`, `checkGapCubic_sound`) and the
+  closed-form count of the cells' inputs (`GapCount`, `countP_inClass`);
+  `CompactProofs.Generated.SmallMaxOf3`, `GapSmallMaxOf3` and `GapCubicSmallMaxOf3` apply them
+  to the shipped d_vocab 8, K 3 model.
 
 Trust: no `sorry`, no axioms of our own, no `native_decide`; the driver
 `python -m compact_proofs.lean_bridge check` audits the sources and lists the axioms

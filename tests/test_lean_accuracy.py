@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 SMALL = REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json"
 TINY_MODULE = "CompactProofs.Generated.TinyAccuracy"
 TINY_GAP_MODULE = "CompactProofs.Generated.TinyGapAccuracy"
+TINY_CUBIC_MODULE = "CompactProofs.Generated.TinyGapCubicAccuracy"
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +191,7 @@ def test_generated_module_names_its_model_for_certify():
     record = read_record(REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json")
     found = lean_theorems_for(record.sha256, REPO / "lean")
     assert sorted((t.theorem, t.module, t.bound) for t in found) == [
+        ("CompactProofs.Generated.GapCubicSmallMaxOf3.small_max_of_3_accuracy_gap_cubic", "CompactProofs.Generated.GapCubicSmallMaxOf3", 512),
         ("CompactProofs.Generated.GapSmallMaxOf3.small_max_of_3_accuracy_gap", "CompactProofs.Generated.GapSmallMaxOf3", 512),
         ("CompactProofs.Generated.SmallMaxOf3.small_max_of_3_accuracy", "CompactProofs.Generated.SmallMaxOf3", 512),
     ]
@@ -228,26 +230,42 @@ def test_gap_classes_claim_only_inputs_the_per_input_checker_certifies():
     assert total > 0
 
 
-def _write_tiny_gap(root: Path, em, cert, found: dict[tuple[int, int], int], bound: int) -> None:
+def _write_tiny_gap(
+    root: Path, em, cert, found: dict[tuple[int, int], int], bound: int, tops: le.Tops | None = None
+) -> str:
+    """Write the tiny gap-classes module (the cubic one with ``tops``); returns its name."""
+    module = TINY_CUBIC_MODULE if tops else TINY_GAP_MODULE
     text = le.render_gap_module(
-        module_name=TINY_GAP_MODULE, base_module=TINY_MODULE, model_name="tinyModel", theorem_name="tiny_accuracy_gap",
+        module_name=module, base_module=TINY_MODULE, model_name="tinyModel", theorem_name="tiny_accuracy_gap",
         command="tests", source="tests", model_sha256="0" * 64, gaps=gc.gap_matrix(found, em.d_vocab), bound=bound,
-        total=em.d_vocab**em.n_ctx,
+        total=em.d_vocab**em.n_ctx, tops=tops,
     )
-    root.joinpath(*TINY_GAP_MODULE.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
+    root.joinpath(*module.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
+    return module
 
 
-def _larger_class_than_passes(em, cert, found):
+def _larger_class_than_passes(em, cert, found, cubic: bool = False):
     """A cell and a smaller gap (a larger class) that the cell test rejects."""
     gt = gc.GapTables.from_lean_certificate(em, cert)
+    worst = (gc.WorstLogits.of(gt.ovu), gc.WorstLogits.of(gt.direct))
     for q in range(em.d_vocab):
         for m in range(q, em.d_vocab):
-            terms = gc.cell_terms(gt, q, m)
+            terms = gc.cubic_cell_terms(gt, *worst, q, m) if cubic else gc.cell_terms(gt, q, m)
             below = gc._min_below(terms, m)
             for g in range(1, found.get((q, m), m + 2)):
                 if not gc.cell_passes(terms, q, m, g, below):
                     return {**found, (q, m): g}
     raise AssertionError("every cell passes with gap 1: no class to enlarge")
+
+
+def _check_gap_cases(tmp_path, shared_build, em, cert, cases) -> None:  # noqa: F811
+    for name, (gaps, claimed, case_tops, accepted) in cases.items():
+        root = copy_tree(tmp_path / name.replace(" ", "_"))
+        _write_tiny(root, em, cert)
+        module = _write_tiny_gap(root, em, cert, gaps, claimed, case_tops)
+        res = run_check(root, shared_build, axiom_audit=False)
+        assert status(res, TINY_MODULE) in ("built", "cached"), name
+        assert status(res, module) == ("built" if accepted else "failed"), name
 
 
 @pytest.mark.lean
@@ -256,19 +274,34 @@ def test_lean_checks_gap_classes_and_rejects_tampering(tmp_path, shared_build, t
     em, cert, _ = tiny
     found = tiny_gaps(em, cert)
     bound = sum(gc.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
-    cases = {
-        "honest": (found, bound, True),
-        "bound raised by one": (found, bound + 1, False),
-        "a class larger than its cell test allows": (_larger_class_than_passes(em, cert, found), 0, False),
-        "a cell dropped, the bound kept": ({cell: g for cell, g in found.items() if cell != max(found)}, bound, False),
-    }
-    for name, (gaps, claimed, accepted) in cases.items():
-        root = copy_tree(tmp_path / name.replace(" ", "_"))
-        _write_tiny(root, em, cert)
-        _write_tiny_gap(root, em, cert, gaps, claimed)
-        res = run_check(root, shared_build, axiom_audit=False)
-        assert status(res, TINY_MODULE) in ("built", "cached"), name
-        assert status(res, TINY_GAP_MODULE) == ("built" if accepted else "failed"), name
+    _check_gap_cases(tmp_path, shared_build, em, cert, {
+        "honest": (found, bound, None, True),
+        "bound raised by one": (found, bound + 1, None, False),
+        "a class larger than its cell test allows": (_larger_class_than_passes(em, cert, found), 0, None, False),
+        "a cell dropped, the bound kept": ({cell: g for cell, g in found.items() if cell != max(found)}, bound, None, False),
+    })
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_lean_checks_cubic_gap_classes_and_rejects_tampering(tmp_path, shared_build, tiny):  # noqa: F811
+    """The cubic test with the closed-form count: a raised bound, a dropped cell, a larger class
+    and a witness whose largest entry is understated are all rejected by the kernel."""
+    em, cert, _ = tiny
+    found = gc.gaps(gc.GapTables.from_lean_certificate(em, cert), cubic=True)
+    bound = sum(gc.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
+    assert bound > 0
+    tops = le.Tops.of(cert, gc.WorstLogits.of)
+    top1 = [list(r) for r in tops.ovu_top1]
+    top1[0][0] -= 1  # below the largest entry of row (0, 0)
+    understated = dataclasses.replace(tops, ovu_top1=top1)
+    _check_gap_cases(tmp_path, shared_build, em, cert, {
+        "honest": (found, bound, tops, True),
+        "bound raised by one": (found, bound + 1, tops, False),
+        "a cell dropped, the bound kept": ({cell: g for cell, g in found.items() if cell != max(found)}, bound, tops, False),
+        "a class larger than its cell test allows": (_larger_class_than_passes(em, cert, found, cubic=True), 0, tops, False),
+        "a largest entry understated": (found, bound, understated, False),
+    })
 
 
 @pytest.mark.lean

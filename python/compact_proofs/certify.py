@@ -41,6 +41,7 @@ DEFAULT_STRATEGIES = (
     "cubic",
     "cubic_tight",
     "gap_classes",
+    "gap_classes_cubic",
 )
 #: Header line of a generated Lean module that proves an accuracy bound for one model:
 #: ``-- compact-proofs-theorem: <theorem name> model-sha256=<hex> strategy=<name> bound=<int>``.
@@ -92,7 +93,7 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
 
     The cubic, cubic_tight and subcubic checkers trust the model data inside the certificate
     (integer path tables and scales, or weights), so that data is first compared with the
-    model's; the gap_classes checker reads the model itself. The returned count is the checker's, not the strategy's.
+    model's; the gap-classes checker reads the model itself. The returned count is the checker's, not the strategy's.
     """
     from .strategies import cubic, cubic_tight_certificate, gap_classes, subcubic
 
@@ -115,8 +116,8 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
         if cert["weights"] != subcubic.certificate_weights(model):
             raise subcubic.CertificateError(f"{name} certificate: weights are not the model's")
         count = subcubic.check_certificate(cert)
-    elif name == "gap_classes":  # the checker recomputes everything from the model itself
-        cert = gap_classes.certificate(model)
+    elif name in ("gap_classes", "gap_classes_cubic"):  # the checker recomputes everything from the model
+        cert = gap_classes.certificate(model, cubic=name == "gap_classes_cubic")
         count = gap_classes.check_certificate(model, cert)
     else:
         return None
