@@ -1,6 +1,7 @@
 module
 
 public import CompactProofs.Matrix
+public import CompactProofs.Packed
 public import CompactProofs.OvCopying
 public import CompactProofs.Generated.OvSmall
 public import CompactProofs.MaxOfK.Semantics
@@ -21,6 +22,9 @@ public import CompactProofs.Generated.GapCubicSmallMaxOf3
 Kernel-checked certificates about tiny transformers, in core Lean only (no Mathlib).
 
 * `CompactProofs.Matrix`: exact integer matrices and the bounded checker `allBelow`.
+* `CompactProofs.Packed`: rows of integers packed into one big integer, and `productOk`, a
+  matrix-product checker with one big multiply-add per row (`productOk_sound`): the kernel's
+  cheap operation is GMP arithmetic on literals, its dear one a reduction step.
 * `CompactProofs.OvCopying`: the OV-copying checker `check` and its soundness theorem
   `check_sound` for one-head attention-only models with exact (dyadic) weights.
 * `CompactProofs.Generated.OvSmall`: a generated certificate for a small model

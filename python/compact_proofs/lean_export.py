@@ -23,6 +23,7 @@ O(v · K · v · (d_model · d_head + squarings)) for the tables and enclosures.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ __all__ = [
     "AccuracyCertificate",
     "ExactModel",
     "build_certificate",
+    "certificate_tables",
     "certified_inputs",
     "check",
     "exact_model",
@@ -262,35 +264,34 @@ def check(em: ExactModel, cert: AccuracyCertificate) -> bool:
     return cert.bound <= sum(certified_inputs(em, cert))
 
 
+def certificate_tables(em: ExactModel, *, exp_prec: int, squarings: int, sqrt_prec: int = 64) -> AccuracyCertificate | None:
+    """The witnesses of ``check`` except the bound (left 0): tables, ``1/sqrt`` bounds and
+    enclosures; None if ``squarings`` are too few for the largest score. Time O(v^2 K d^2)."""
+    tab = tables(em)
+    lo, hi = inv_sqrt_bounds(em.d_head, sqrt_prec)
+    G, n = _score_scale(em, sqrt_prec), squarings
+    if any(_z_bounds(s, lo, hi)[1] >= 1 << (G + n) for q in tab.scores for row in q for s in row):
+        return None
+    elo, ehi = (
+        tuple(tuple(tuple(exp(exp_prec, G, n, _z_bounds(s, lo, hi)[end]) for s in row) for row in q_rows) for q_rows in tab.scores)
+        for exp, end in ((exp_lo, 0), (exp_hi, 1))
+    )
+    return AccuracyCertificate(0, exp_prec, n, sqrt_prec, lo, hi, tab.scores, tab.ov, tab.ovu, tab.direct, elo, ehi)
+
+
 def build_certificate(
     em: ExactModel, *, exp_prec: int = 32, squarings: int | None = None, sqrt_prec: int = 64, bound: int | None = None
 ) -> AccuracyCertificate:
     """Witnesses for ``check``; ``bound`` defaults to the number of inputs certified.
 
     ``squarings=None`` picks the smallest count in 4..40 that certifies the most inputs
-    (fewer squarings means less work for the kernel).
+    (fewer squarings means less work for the kernel). Counts input by input: small models only.
     """
-    tab = tables(em)
-    lo, hi = inv_sqrt_bounds(em.d_head, sqrt_prec)
-    G = _score_scale(em, sqrt_prec)
     v, k = em.d_vocab, em.n_ctx
-
-    def make(n: int) -> AccuracyCertificate | None:
-        if any(_z_bounds(s, lo, hi)[1] >= 1 << (G + n) for q in tab.scores for row in q for s in row):
-            return None
-        elo = tuple(
-            tuple(tuple(exp_lo(exp_prec, G, n, _z_bounds(s, lo, hi)[0]) for s in row) for row in tab.scores[q]) for q in range(v)
-        )
-        ehi = tuple(
-            tuple(tuple(exp_hi(exp_prec, G, n, _z_bounds(s, lo, hi)[1]) for s in row) for row in tab.scores[q]) for q in range(v)
-        )
-        cert = AccuracyCertificate(0, exp_prec, n, sqrt_prec, lo, hi, tab.scores, tab.ov, tab.ovu, tab.direct, elo, ehi)
-        return cert
-
     if squarings is None:
         best, best_count = None, -1
         for n in range(4, 41):
-            cand = make(n)
+            cand = certificate_tables(em, exp_prec=exp_prec, squarings=n, sqrt_prec=sqrt_prec)
             if cand is None:
                 continue
             count = sum(certified_inputs(em, cand))
@@ -300,7 +301,7 @@ def build_certificate(
                 break
         cert = best
     else:
-        cert = make(squarings)
+        cert = certificate_tables(em, exp_prec=exp_prec, squarings=squarings, sqrt_prec=sqrt_prec)
         if cert is None:
             raise ValueError(f"{squarings} squarings are too few for the largest score")
     assert cert is not None
@@ -309,7 +310,7 @@ def build_certificate(
         bound = count
     elif bound > count:
         raise ValueError(f"bound {bound} exceeds the {count} inputs this certificate verifies")
-    return AccuracyCertificate(bound, *(getattr(cert, f) for f in list(AccuracyCertificate.__dataclass_fields__)[1:]))
+    return dataclasses.replace(cert, bound=bound)
 
 
 # --- the generated Lean module -------------------------------------------------------------

@@ -1,0 +1,234 @@
+module
+
+public import CompactProofs.MaxOfK.Algebra
+
+/-!
+# Packed integer vectors: one big integer per table row
+
+The kernel multiplies big `Nat`/`Int` literals with GMP, at about the cost of one small
+multiplication, but pays dearly for every reduction step (`benchmarks/lean_seed123.md`: about
+0.5 ms per multiply-add of a dot product). Packing a row of integers into one integer,
+`pack B [x₀, x₁, …] = x₀ + B · x₁ + B² · x₂ + …`, turns a vector-matrix product into one big
+multiply-add per matrix row: `pack B (a · M) = Σ_c a_c · pack B (M_c)` (`packFn_sum`). The
+entries are read back by uniqueness: two rows of entries in `(-B/2, B/2)` with equal packs are
+equal (`packFn_inj`), and `sum_mul_le` bounds the entries of a product from bounds on its
+factors.
+
+## The checker
+`productOk B n bA bM A M C` checks that the rows `C` are the product of the rows `A` and the
+`n`-entry rows `M`, with one packed equation per row of `C` (walks only, no indexing), and
+`productOk_sound` reads every entry back.
+
+## What is proved
+`pack_eq_packFn`, `packFn_sum`, `packFn_inj`, `sum_mul_le`, `productOk_sound`. Nothing here is
+specific to a model.
+-/
+
+namespace CompactProofs
+
+open CompactProofs.MaxOfK
+
+@[expose] public noncomputable section
+
+/-- The integers `xs` as digits in base `B` (digits may be negative): `x₀ + B · (x₁ + …)`. -/
+def pack (B : Int) : List Int → Int
+  | [] => 0
+  | x :: xs => x + B * pack B xs
+
+/-- `packFn B n f = pack B [f 0, …, f (n - 1)]`. -/
+def packFn (B : Int) : Nat → (Nat → Int) → Int
+  | 0, _ => 0
+  | n + 1, f => f 0 + B * packFn B n fun d => f (d + 1)
+
+/-- `|x| < B / 2` for every entry, i.e. `-B < 2x < B`. -/
+def fits (B : Int) (xs : List Int) : Bool := xs.all fun x => decide (-B < 2 * x) && decide (2 * x < B)
+
+theorem pack_eq_packFn (B : Int) : ∀ xs : List Int, pack B xs = packFn B xs.length fun d => xs.getD d 0
+  | [] => rfl
+  | x :: xs => by
+    simp only [pack, packFn, List.length_cons, List.getD_cons_zero, List.getD_cons_succ]
+    rw [pack_eq_packFn B xs]
+
+theorem sumTo_add_int (n : Nat) (f g : Nat → Int) :
+    (sumTo n fun i => f i + g i) = sumTo n f + sumTo n g := by
+  induction n with
+  | zero => rfl
+  | succ n ih => simp only [sumTo, ih]; omega
+
+theorem sumTo_mul_int (n : Nat) (B : Int) (f : Nat → Int) :
+    (sumTo n fun i => B * f i) = B * sumTo n f := by
+  induction n with
+  | zero => simp [sumTo]
+  | succ n ih => simp only [sumTo, ih, Int.mul_add]
+
+theorem sumTo_zero_int (n : Nat) : (sumTo n fun _ => (0 : Int)) = 0 := by
+  induction n with
+  | zero => rfl
+  | succ n ih => simp only [sumTo, ih, Int.add_zero]
+
+/-- Packing is linear: the pack of a vector-matrix product is a combination of packed rows. -/
+theorem packFn_sum (B : Int) (k : Nat) (a : Nat → Int) :
+    ∀ (n : Nat) (g : Nat → Nat → Int),
+      (packFn B n fun d => sumTo k fun c => a c * g c d) = sumTo k fun c => a c * packFn B n (g c)
+  | 0, _ => by
+    simp only [packFn, Int.mul_zero]
+    exact (sumTo_zero_int k).symm
+  | n + 1, g => by
+    simp only [packFn]
+    rw [packFn_sum B k a n fun c d => g c (d + 1)]
+    rw [← sumTo_mul_int, ← sumTo_add_int]
+    apply sumTo_congr
+    intro c _
+    rw [Int.mul_add, Int.mul_left_comm]
+
+theorem packFn_inj {B : Int} (hB : 0 < B) : ∀ (n : Nat) (f g : Nat → Int),
+    (∀ d, d < n → -B < 2 * f d ∧ 2 * f d < B) → (∀ d, d < n → -B < 2 * g d ∧ 2 * g d < B) →
+    packFn B n f = packFn B n g → ∀ d, d < n → f d = g d
+  | 0, _, _, _, _, _, d, hd => absurd hd (Nat.not_lt_zero d)
+  | n + 1, f, g, hf, hg, h, d, hd => by
+    simp only [packFn] at h
+    have h0f := hf 0 (by omega)
+    have h0g := hg 0 (by omega)
+    -- the lowest digits differ by a multiple of `B` smaller than `B`: they are equal
+    generalize hp : packFn B n (fun d => f (d + 1)) = p at h
+    generalize hq : packFn B n (fun d => g (d + 1)) = p' at h
+    have hmul : B * (p' - p) = f 0 - g 0 := by rw [Int.mul_sub]; omega
+    have hpq : p = p' := by
+      by_cases h1 : 1 ≤ p' - p
+      · have := Int.mul_le_mul_of_nonneg_left h1 (Int.le_of_lt hB)
+        omega
+      · by_cases h2 : p' - p ≤ -1
+        · have := Int.mul_le_mul_of_nonneg_left h2 (Int.le_of_lt hB)
+          omega
+        · omega
+    cases d with
+    | zero =>
+      rw [hpq, Int.sub_self, Int.mul_zero] at hmul
+      omega
+    | succ d =>
+      exact packFn_inj hB n (fun d => f (d + 1)) (fun d => g (d + 1))
+        (fun d hd => hf (d + 1) (by omega)) (fun d hd => hg (d + 1) (by omega))
+        (by rw [hp, hq, hpq]) d (by omega)
+
+theorem mul_le_of_natAbs {a b : Int} {A G : Nat} (ha : a.natAbs ≤ A) (hb : b.natAbs ≤ G) :
+    (a * b).natAbs ≤ A * G := by
+  rw [Int.natAbs_mul]
+  exact Nat.mul_le_mul ha hb
+
+/-- A sum of `k` products with factors bounded by `A` and `G` is at most `k · A · G`. -/
+theorem sum_mul_le {k A G : Nat} {a b : Nat → Int} (ha : ∀ c, c < k → (a c).natAbs ≤ A)
+    (hb : ∀ c, c < k → (b c).natAbs ≤ G) : (sumTo k fun c => a c * b c).natAbs ≤ k * (A * G) := by
+  induction k with
+  | zero => simp [sumTo]
+  | succ k ih =>
+    simp only [sumTo]
+    have h1 := ih (fun c hc => ha c (by omega)) (fun c hc => hb c (by omega))
+    have h2 := mul_le_of_natAbs (ha k (by omega)) (hb k (by omega))
+    have := Int.natAbs_add_le (sumTo k fun c => a c * b c) (a k * b k)
+    rw [Nat.succ_mul]
+    omega
+
+/-! ## A verified matrix product -/
+
+/-- `Σ_c a_c · p_c` over two lists. -/
+def dotL : List Int → List Int → Int
+  | a :: as, p :: ps => a * p + dotL as ps
+  | _, _ => 0
+
+/-- Every entry has absolute value at most `b`. -/
+def boundedBy (b : Nat) (xs : List Int) : Bool := xs.all fun x => decide (x.natAbs ≤ b)
+
+/-- The rows `C` are the product of the rows `A` (entries at most `bA`, each of length
+`M.length`) and the rows `M` (`n` entries each, at most `bM`): one packed equation per row. -/
+def productOk (B : Int) (n bA bM : Nat) (A M C : List (List Int)) : Bool :=
+  decide (2 * ((M.length * (bA * bM) : Nat) : Int) < B) &&
+    M.all (fun row => row.length == n && boundedBy bM row) && A.length == C.length &&
+    (A.zip C).all fun ac => ac.1.length == M.length && boundedBy bA ac.1 && ac.2.length == n &&
+      fits B ac.2 && pack B ac.2 == dotL ac.1 (M.map (pack B))
+
+theorem sumTo_succ_left (n : Nat) (f : Nat → Int) :
+    sumTo (n + 1) f = f 0 + sumTo n fun i => f (i + 1) := by
+  induction n with
+  | zero => simp [sumTo]
+  | succ n ih =>
+    rw [sumTo, ih, sumTo]
+    omega
+
+theorem dotL_eq : ∀ (a p : List Int), a.length = p.length →
+    dotL a p = sumTo a.length fun c => a.getD c 0 * p.getD c 0
+  | [], [], _ => rfl
+  | x :: a, y :: p, h => by
+    rw [dotL, List.length_cons, sumTo_succ_left, dotL_eq a p (by simp at h; omega)]
+    rfl
+
+theorem getD_mem_of_lt {xs : List Int} {d : Nat} (hd : d < xs.length) : xs.getD d 0 ∈ xs := by
+  rw [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem hd]
+  exact List.getElem_mem hd
+
+theorem fits_get {B : Int} {xs : List Int} (h : fits B xs = true) {d : Nat} (hd : d < xs.length) :
+    -B < 2 * xs.getD d 0 ∧ 2 * xs.getD d 0 < B := by
+  have := List.all_eq_true.1 h _ (getD_mem_of_lt hd)
+  simpa only [Bool.and_eq_true, decide_eq_true_eq] using this
+
+theorem boundedBy_get {b : Nat} {xs : List Int} (h : boundedBy b xs = true) {d : Nat}
+    (hd : d < xs.length) : (xs.getD d 0).natAbs ≤ b := by
+  have := List.all_eq_true.1 h _ (getD_mem_of_lt hd)
+  simpa only [decide_eq_true_eq] using this
+
+/-- Every entry of `C` is the corresponding entry of the product `A · M`. -/
+theorem productOk_sound {B : Int} {n bA bM : Nat} {A M C : List (List Int)}
+    (h : productOk B n bA bM A M C = true) {r d : Nat} (hr : r < A.length) (hd : d < n) :
+    entry C r d = sumTo M.length fun c => entry A r c * entry M c d := by
+  simp only [productOk, Bool.and_eq_true, decide_eq_true_eq, beq_iff_eq, List.all_eq_true] at h
+  obtain ⟨⟨⟨hB, hM⟩, hlen⟩, hrows⟩ := h
+  have hrC : r < C.length := hlen ▸ hr
+  have hmem : (A[r], C[r]) ∈ A.zip C := by
+    have hz : r < (A.zip C).length := by rw [List.length_zip]; exact Nat.lt_min.2 ⟨hr, hrC⟩
+    have := List.getElem_mem hz
+    simpa [List.getElem_zip] using this
+  obtain ⟨⟨⟨⟨ha, hba⟩, hc⟩, hfc⟩, hpack⟩ := by
+    simpa only [Bool.and_eq_true, beq_iff_eq] using hrows _ hmem
+  have hArow : A.getD r [] = A[r] := by rw [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem hr]; rfl
+  have hCrow : C.getD r [] = C[r] := by rw [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem hrC]; rfl
+  have hget : ∀ c (hc : c < M.length), M.getD c [] = M[c]'hc := fun c hc => by
+    rw [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem hc]; rfl
+  have hMrow : ∀ c, c < M.length → (M.getD c []).length = n ∧ boundedBy bM (M.getD c []) = true := by
+    intro c hc
+    rw [hget c hc]
+    simpa only [Bool.and_eq_true, beq_iff_eq] using hM _ (List.getElem_mem hc)
+  have hB0 : 0 < B := by omega
+  -- both sides of the packed equation as `packFn` of the entries
+  have hlhs : pack B C[r] = packFn B n fun d => entry C r d := by
+    rw [pack_eq_packFn, hc]
+    simp only [entry, hCrow]
+  have hrhs : dotL A[r] (M.map (pack B)) = packFn B n fun d => sumTo M.length fun c => entry A r c * entry M c d := by
+    rw [dotL_eq _ _ (by simp [ha]), packFn_sum, ha]
+    apply sumTo_congr
+    intro c hc
+    have hcM : c < M.length := hc
+    have hlenc : M[c].length = n := by have := (hMrow c hcM).1; rwa [hget c hcM] at this
+    simp only [entry, hArow]
+    congr 1
+    rw [List.getD_eq_getElem?_getD, List.getElem?_map, List.getElem?_eq_getElem hcM]
+    simp only [Option.map_some, Option.getD_some]
+    rw [pack_eq_packFn, hlenc]
+    unfold entry
+    rw [hget c hcM]
+  rw [hlhs, hrhs] at hpack
+  refine packFn_inj hB0 n _ _ (fun d hd => ?_) (fun d hd => ?_) hpack d hd
+  · have := fits_get hfc (d := d) (by omega)
+    simpa only [entry, hCrow] using this
+  · have hsum := sum_mul_le (k := M.length) (A := bA) (G := bM)
+      (a := fun c => entry A r c) (b := fun c => entry M c d)
+      (fun c hc => by simpa only [entry, hArow] using boundedBy_get hba (by omega))
+      (fun c hc => by
+        have := hMrow c hc
+        exact boundedBy_get this.2 (by omega))
+    simp only [] at hsum
+    generalize (sumTo M.length fun c => entry A r c * entry M c d) = x at hsum ⊢
+    have hcast : ((x.natAbs : Nat) : Int) ≤ ((M.length * (bA * bM) : Nat) : Int) := Int.ofNat_le.2 hsum
+    rcases Int.natAbs_eq x with h | h <;> omega
+
+end
+
+end CompactProofs
