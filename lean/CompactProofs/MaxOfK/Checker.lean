@@ -29,7 +29,9 @@ upper end otherwise; if every such lower bound is positive, `x` is correct (`log
 It counts these inputs and compares the count with `bound`.
 
 ## What is proved
-`check_sound`; `check_sound_split`, the same conclusion from `checkCore` and one count per
+`checkCore_facts`: `checkCore` gives `CoreFacts`, the facts about the tables and enclosures
+that the soundness proofs use (and that other table checkers may supply). `check_sound`;
+`check_sound_split`, the same conclusion from `checkCore` and one count per
 first token, so that a generated certificate can be checked in several kernel evaluations
 of bounded memory; `length_allSeqs` and `allSeqs_nodup` (the inputs counted are `d_vocab ^ K`
 distinct sequences).
@@ -230,6 +232,37 @@ theorem maxTok_lt {v : Nat} (hv : 0 < v) : ∀ {x : List Nat}, (∀ t ∈ x, t <
     have h2 := maxTok_lt hv (x := l) (fun t ht => h t (by simp [ht]))
     omega
 
+/-- What the soundness proofs use of a certificate: its tables are the model's, its `1 / sqrt`
+bounds and its enclosures pass. `checkCore` establishes it (`checkCore_facts`); a checker that
+verifies the tables another way (e.g. by packed rows) can establish it too. -/
+structure CoreFacts (m : Model) (c : Certificate) : Prop where
+  nCtx_pos : 0 < m.nCtx
+  dVocab_pos : 0 < m.dVocab
+  scores : ∀ q, q < m.dVocab → ∀ i, i < m.nCtx → ∀ t, t < m.dVocab →
+    entry3 c.scores q i t = scoreInt m q i t
+  ovu : ∀ i, i < m.nCtx → ∀ t, t < m.dVocab → ∀ y, y < m.dVocab → entry3 c.ovu i t y = ovuInt m i t y
+  direct : ∀ q, q < m.dVocab → ∀ y, y < m.dVocab → entry c.direct q y = directInt m q y
+  sqrt : sqrtOk m c = true
+  enclosures : ∀ q, q < m.dVocab → ∀ i, i < m.nCtx → ∀ t, t < m.dVocab →
+    enclosureOk m c (entry3 c.scores q i t) (entry3 c.expLo q i t) (entry3 c.expHi q i t) = true
+
+theorem checkCore_facts {m : Model} {c : Certificate} (h : checkCore m c = true) : CoreFacts m c := by
+  simp only [checkCore, Bool.and_eq_true, decide_eq_true_eq] at h
+  obtain ⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩ := h
+  simp only [tablesOk, Bool.and_eq_true] at htab
+  refine ⟨hK, hv, fun q hq i hi t ht => ?_, fun i hi t ht y hy => ?_, fun q hq y hy => ?_, hsq,
+    fun q hq i hi t ht => all3_sound henc q hq i hi t ht⟩
+  · simpa only [beq_iff_eq] using all3_sound htab.1.1.1 q hq i hi t ht
+  · have h1 := all3_sound htab.1.2 i hi t ht y hy
+    simp only [beq_iff_eq] at h1
+    rw [h1]
+    apply sumTo_congr
+    intro j hj
+    have h2 := all3_sound htab.1.1.2 i hi t ht j hj
+    simp only [beq_iff_eq] at h2
+    rw [h2]
+  · simpa only [beq_iff_eq] using all2_sound htab.2 q hq y hy
+
 variable {α : Type} [Field α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
   [OrderedRing α] (F : ExpSqrt α)
 
@@ -274,18 +307,17 @@ theorem le_zHi (c : Certificate) {S : Int} {R : α} (hlo : (c.invSqrtLo : α) �
     exact OrderedRing.mul_le_mul_of_nonpos_left hlo (intCast_nonpos (by omega))
 
 /-- The enclosures of the certificate hold for the real scores. -/
-theorem enclosure_sound {m : Model} {c : Certificate} (htab : tablesOk m c = true)
-    (hsq : sqrtOk m c = true) (henc : enclosuresOk m c = true) {x : List Nat}
+theorem enclosure_sound {m : Model} {c : Certificate} (hc : CoreFacts m c) {x : List Nat}
     (hq : tok x (m.nCtx - 1) < m.dVocab) {i : Nat} (hi : i < m.nCtx) (ht : tok x i < m.dVocab) :
     ((entry3 c.expLo (tok x (m.nCtx - 1)) i (tok x i) : Int) : α) ≤
         2 ^ c.expPrec * F.exp (score F m x i) ∧
       2 ^ c.expPrec * F.exp (score F m x i) ≤
         ((entry3 c.expHi (tok x (m.nCtx - 1)) i (tok x i) : Int) : α) := by
-  simp only [tablesOk, sqrtOk, Bool.and_eq_true, decide_eq_true_eq] at htab hsq
-  have hS := all3_sound htab.1.1.1 _ hq i hi _ ht
-  simp only [beq_iff_eq] at hS
+  have hsq := hc.sqrt
+  simp only [sqrtOk, Bool.and_eq_true, decide_eq_true_eq] at hsq
+  have hS := hc.scores _ hq i hi _ ht
   have hR := invSqrt_bounds (α := α) F hsq.1.1.1 c.sqrtPrec hsq.1.1.2 hsq.1.2 hsq.2
-  have he := all3_sound henc _ hq i hi _ ht
+  have he := hc.enclosures _ hq i hi _ ht
   simp only [enclosureOk, Bool.and_eq_true, decide_eq_true_eq] at he
   have hz := score_scaled F m c.sqrtPrec x i
   rw [← hS] at hz
@@ -297,33 +329,18 @@ theorem enclosure_sound {m : Model} {c : Certificate} (htab : tablesOk m c = tru
   · exact Std.le_trans (expHi_sound F _ _ _ _ _ hzhi he.1.2) (intCast_le he.2)
 
 /-- The coefficients read from the certificate are the model's. -/
-theorem coef_eq {m : Model} {c : Certificate} (htab : tablesOk m c = true) {x : List Nat}
+theorem coef_eq {m : Model} {c : Certificate} (hc : CoreFacts m c) {x : List Nat}
     (hq : tok x (m.nCtx - 1) < m.dVocab) (hmx : maxTok x < m.dVocab) {i y : Nat}
     (hi : i < m.nCtx) (ht : tok x i < m.dVocab) (hy : y < m.dVocab) :
     coef m c x i y = coefM m x i (maxTok x) y := by
-  simp only [tablesOk, Bool.and_eq_true] at htab
-  have hov : ∀ y, y < m.dVocab → entry3 c.ovu i (tok x i) y = ovuInt m i (tok x i) y := by
-    intro y hy
-    have h1 := all3_sound htab.1.2 i hi _ ht y hy
-    simp only [beq_iff_eq] at h1
-    rw [h1]
-    apply sumTo_congr
-    intro j hj
-    have h2 := all3_sound htab.1.1.2 i hi _ ht j hj
-    simp only [beq_iff_eq] at h2
-    rw [h2]
-  have hdir : ∀ y, y < m.dVocab → entry c.direct (tok x (m.nCtx - 1)) y =
-      directInt m (tok x (m.nCtx - 1)) y := by
-    intro y hy
-    have h1 := all2_sound htab.2 _ hq y hy
-    simpa only [beq_iff_eq] using h1
   unfold coef coefM
-  rw [hov _ hmx, hov _ hy, hdir _ hmx, hdir _ hy]
+  rw [hc.ovu i hi _ ht _ hmx, hc.ovu i hi _ ht _ hy, hc.direct _ hq _ hmx, hc.direct _ hq _ hy]
 
-theorem inputOk_sound {m : Model} {c : Certificate} (hK : 0 < m.nCtx) (hv : 0 < m.dVocab)
-    (htab : tablesOk m c = true) (hsq : sqrtOk m c = true) (henc : enclosuresOk m c = true)
+theorem inputOk_sound {m : Model} {c : Certificate} (hc : CoreFacts m c)
     {x : List Nat} (hx : ∀ t ∈ x, t < m.dVocab) (hok : inputOk m c x = true) :
     Correct F m x := by
+  have hK := hc.nCtx_pos
+  have hv := hc.dVocab_pos
   intro y hy hne
   have hmx := maxTok_lt hv hx
   have hq := tok_lt hv hx (m.nCtx - 1)
@@ -339,8 +356,8 @@ theorem inputOk_sound {m : Model} {c : Certificate} (hK : 0 < m.nCtx) (hv : 0 < 
     apply sumTo_le
     intro i hi
     have ht := tok_lt hv hx i
-    have henc' := enclosure_sound F htab hsq henc hq hi ht
-    rw [← coef_eq htab hq hmx hi ht hy, ← Semiring.mul_assoc]
+    have henc' := enclosure_sound F hc hq hi ht
+    rw [← coef_eq hc hq hmx hi ht hy, ← Semiring.mul_assoc]
     exact pick_le henc'.1 henc'.2
   have hsum : 0 < sumTo m.nCtx fun i => F.exp (score F m x i) * (coefM m x i (maxTok x) y : α) :=
     pos_of_mul_pos_left (two_pow_pos c.expPrec) (Std.lt_of_lt_of_le (intCast_pos hpos) hle)
@@ -353,11 +370,10 @@ theorem inputOk_sound {m : Model} {c : Certificate} (hK : 0 < m.nCtx) (hv : 0 < 
   rw [← hsub] at hprod
   grind
 
-theorem count_le_accuracy {m : Model} {c : Certificate} (hK : 0 < m.nCtx) (hv : 0 < m.dVocab)
-    (htab : tablesOk m c = true) (hsq : sqrtOk m c = true) (henc : enclosuresOk m c = true) :
+theorem count_le_accuracy {m : Model} {c : Certificate} (hc : CoreFacts m c) :
     (allSeqs m.dVocab m.nCtx).countP (inputOk m c) ≤ accuracy F m :=
   List.countP_mono_left fun _ hx hok => @_root_.decide_eq_true _ (Classical.propDecidable _)
-    (inputOk_sound F hK hv htab hsq henc (mem_allSeqs hx) hok)
+    (inputOk_sound F hc (mem_allSeqs hx) hok)
 
 /-- Soundness of the checker: a passing certificate's bound is a lower bound on the
 number of inputs the model gets right, over every ordered field with `exp` and `sqrt`. -/
@@ -365,7 +381,8 @@ theorem check_sound {m : Model} {c : Certificate} (h : check m c = true) :
     c.bound ≤ accuracy F m := by
   simp only [check, Bool.and_eq_true, decide_eq_true_eq] at h
   obtain ⟨⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩, hcount⟩ := h
-  exact Nat.le_trans hcount (count_le_accuracy F hK hv htab hsq henc)
+  have hcore : checkCore m c = true := by simp [checkCore, hK, hv, htab, hsq, henc]
+  exact Nat.le_trans hcount (count_le_accuracy F (checkCore_facts hcore))
 
 theorem sum_append_nat (b : List Nat) : ∀ a : List Nat, (a ++ b).sum = a.sum + b.sum
   | [] => by simp
@@ -405,11 +422,10 @@ theorem check_sound_split {m : Model} {c : Certificate} (counts : List Nat)
     (hparts : ∀ t0, t0 < m.dVocab → counts.getD t0 0 ≤ countFrom m c t0)
     (hsum : c.bound ≤ sumTo m.dVocab fun t0 => counts.getD t0 0) :
     c.bound ≤ accuracy F m := by
-  simp only [checkCore, Bool.and_eq_true, decide_eq_true_eq] at hcore
-  obtain ⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩ := hcore
+  have hc := checkCore_facts hcore
   have h1 := sumTo_le_nat hparts
-  rw [← countP_allSeqs_split m c hK] at h1
-  exact Nat.le_trans hsum (Nat.le_trans h1 (count_le_accuracy F hK hv htab hsq henc))
+  rw [← countP_allSeqs_split m c hc.nCtx_pos] at h1
+  exact Nat.le_trans hsum (Nat.le_trans h1 (count_le_accuracy F hc))
 
 end
 

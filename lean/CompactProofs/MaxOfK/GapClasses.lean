@@ -24,7 +24,7 @@ each of its terms is at least the corresponding summand, so `marginLower x y ≥
 The count is that of the per-input predicate `inClass` over all inputs.
 
 ## What is proved
-`checkGap_sound`: `checkCore` (tables, square root, exp enclosures, as for `check`),
+`checkGap_sound_of_facts` (from `CoreFacts`) and `checkGap_sound`: `checkCore` (tables, square root, exp enclosures, as for `check`),
 `cellsOk` and the count imply `bound ≤ accuracy F m`, for every ordered field with an
 `ExpSqrt` structure. The gaps come from Python; nothing about them is trusted.
 
@@ -227,18 +227,24 @@ theorem inputOk_of_inClass {m : Model} {c : Certificate} {gc : GapCertificate}
 variable {α : Type} [Field α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
   [OrderedRing α] (F : ExpSqrt α)
 
+/-- Soundness of the gap-classes checker from the core facts: passing cells and the count of
+their classes give `gc.bound` correct inputs. -/
+theorem checkGap_sound_of_facts {m : Model} {c : Certificate} {gc : GapCertificate}
+    (hc : CoreFacts m c) (hcells : cellsOk m c gc = true)
+    (hcount : gc.bound ≤ (allSeqs m.dVocab m.nCtx).countP (inClass m gc)) :
+    gc.bound ≤ accuracy F m := by
+  have hmono : (allSeqs m.dVocab m.nCtx).countP (inClass m gc) ≤
+      (allSeqs m.dVocab m.nCtx).countP (inputOk m c) :=
+    List.countP_mono_left fun x hx hin => inputOk_of_inClass hc.nCtx_pos hc.dVocab_pos hcells hx hin
+  exact Nat.le_trans hcount (Nat.le_trans hmono (count_le_accuracy F hc))
+
 /-- Soundness of the gap-classes checker: with the tables and enclosures of `checkCore`,
 passing cells and the count of their classes, `gc.bound` correct inputs. -/
 theorem checkGap_sound {m : Model} {c : Certificate} {gc : GapCertificate}
     (hcore : checkCore m c = true) (hcells : cellsOk m c gc = true)
     (hcount : gc.bound ≤ (allSeqs m.dVocab m.nCtx).countP (inClass m gc)) :
-    gc.bound ≤ accuracy F m := by
-  simp only [checkCore, Bool.and_eq_true, decide_eq_true_eq] at hcore
-  obtain ⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩ := hcore
-  have hmono : (allSeqs m.dVocab m.nCtx).countP (inClass m gc) ≤
-      (allSeqs m.dVocab m.nCtx).countP (inputOk m c) :=
-    List.countP_mono_left fun x hx hin => inputOk_of_inClass hK hv hcells hx hin
-  exact Nat.le_trans hcount (Nat.le_trans hmono (count_le_accuracy F hK hv htab hsq henc))
+    gc.bound ≤ accuracy F m :=
+  checkGap_sound_of_facts F (checkCore_facts hcore) hcells hcount
 
 end
 

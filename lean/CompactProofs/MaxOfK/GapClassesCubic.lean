@@ -20,7 +20,8 @@ per cell (`cubicCellOk`) implies the test for every `y` (`cellOk_of_cubicCellOk`
 `d_vocab ^ 3 · K` terms.
 
 ## What is proved
-`checkGapCubic_sound`: `checkCore` (tables and enclosures), `topsOk`, `cubicCellsOk` and
+`checkGapCubic_sound_of_facts` (from `CoreFacts`) and `checkGapCubic_sound`: `checkCore`
+(tables and enclosures), `topsOk`, `cubicCellsOk` and
 `bound ≤ gapCount` (the closed-form count of `CompactProofs.MaxOfK.GapCount`) imply
 `bound ≤ accuracy F m`. Nothing about the witness or the gaps is trusted.
 -/
@@ -179,17 +180,21 @@ theorem cellsOk_of_cubicCellsOk {m : Model} {c : Certificate} {w : Tops} {gc : G
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
   [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α)
 
+/-- Soundness of the cubic gap-classes checker from the core facts: a valid witness, passing
+cells and the closed-form count give `gc.bound` correct inputs. -/
+theorem checkGapCubic_sound_of_facts {m : Model} {c : Certificate} {w : Tops} {gc : GapCertificate}
+    (hc : CoreFacts m c) (hw : topsOk m c w = true) (hcells : cubicCellsOk m c w gc = true)
+    (hcount : gc.bound ≤ gapCount m gc) : gc.bound ≤ accuracy F m :=
+  checkGap_sound_of_facts F hc (cellsOk_of_cubicCellsOk hw hcells)
+    (by rw [countP_inClass m gc hc.nCtx_pos]; exact hcount)
+
 /-- Soundness of the cubic gap-classes checker: tables and enclosures (`checkCore`), a valid
 witness, passing cells and the closed-form count give `gc.bound` correct inputs. -/
 theorem checkGapCubic_sound {m : Model} {c : Certificate} {w : Tops} {gc : GapCertificate}
     (hcore : checkCore m c = true) (hw : topsOk m c w = true)
     (hcells : cubicCellsOk m c w gc = true) (hcount : gc.bound ≤ gapCount m gc) :
-    gc.bound ≤ accuracy F m := by
-  have hK : 0 < m.nCtx := by
-    simp only [checkCore, Bool.and_eq_true, decide_eq_true_eq] at hcore
-    exact hcore.1.1.1.1
-  exact checkGap_sound F hcore (cellsOk_of_cubicCellsOk hw hcells)
-    (by rw [countP_inClass m gc hK]; exact hcount)
+    gc.bound ≤ accuracy F m :=
+  checkGapCubic_sound_of_facts F (checkCore_facts hcore) hw hcells hcount
 
 end
 
