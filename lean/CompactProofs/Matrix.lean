@@ -11,6 +11,8 @@ checked. No floating point is involved anywhere.
 ## What is proved
 * `allBelow_sound`: the bounded checker `allBelow p n` implies `p i` for every `i < n`.
 * `shapeOk_sound`: the Boolean shape check implies the `IsShape` proposition.
+* `walkAll_sound`, `walk3_sound`: the one-pass row checks imply their statements entry by
+  entry.
 
 ## What is not proved
 Nothing about `mul` beyond its definition: no algebraic laws (associativity etc.) are
@@ -67,6 +69,42 @@ theorem allBelow_sound {p : Nat → Bool} :
     · have hieq : i = n := by omega
       subst hieq
       exact h.2
+
+/-- `p (i + t) (xs.getD t 0)` for every `t < n`, in one pass over `xs` (no indexing: the
+kernel pays per reduction step, and `getD t` costs `t` of them). -/
+def walkAll (p : Nat → Int → Bool) : Nat → Nat → List Int → Bool
+  | 0, _, _ => true
+  | n + 1, i, xs => p i (xs.headD 0) && walkAll p n (i + 1) xs.tail
+
+/-- `p (a.getD t 0) (b.getD t 0) (c.getD t 0)` for every `t < n`, in one pass. -/
+def walk3 (p : Int → Int → Int → Bool) : Nat → List Int → List Int → List Int → Bool
+  | 0, _, _, _ => true
+  | n + 1, a, b, c => p (a.headD 0) (b.headD 0) (c.headD 0) && walk3 p n a.tail b.tail c.tail
+
+theorem headD_eq_getD (xs : List Int) : xs.headD 0 = xs.getD 0 0 := by cases xs <;> rfl
+
+theorem getD_succ_eq_tail (xs : List Int) (t : Nat) : xs.getD (t + 1) 0 = xs.tail.getD t 0 := by
+  cases xs <;> simp
+
+theorem walkAll_sound {p : Nat → Int → Bool} : ∀ {n i : Nat} {xs : List Int},
+    walkAll p n i xs = true → ∀ t, t < n → p (i + t) (xs.getD t 0) = true
+  | n + 1, i, xs, h, 0, _ => by
+    simp only [walkAll, Bool.and_eq_true, headD_eq_getD] at h
+    simpa using h.1
+  | n + 1, i, xs, h, t + 1, ht => by
+    simp only [walkAll, Bool.and_eq_true] at h
+    rw [getD_succ_eq_tail, show i + (t + 1) = i + 1 + t by omega]
+    exact walkAll_sound h.2 t (by omega)
+
+theorem walk3_sound {p : Int → Int → Int → Bool} : ∀ {n : Nat} {a b c : List Int},
+    walk3 p n a b c = true → ∀ t, t < n → p (a.getD t 0) (b.getD t 0) (c.getD t 0) = true
+  | n + 1, a, b, c, h, 0, _ => by
+    simp only [walk3, Bool.and_eq_true, headD_eq_getD] at h
+    exact h.1
+  | n + 1, a, b, c, h, t + 1, ht => by
+    simp only [walk3, Bool.and_eq_true] at h
+    rw [getD_succ_eq_tail, getD_succ_eq_tail, getD_succ_eq_tail]
+    exact walk3_sound h.2 t (by omega)
 
 /-- The proposition that `m` has `r` rows, each of length `c`. -/
 def IsShape (m : IntMatrix) (r c : Nat) : Prop :=

@@ -124,10 +124,13 @@ def enclosureOk (S lo hi : Int) : Bool :=
     decide (zHi c S < pow2 (scoreScale m c + c.squarings)) &&
     decide (expHi c.expPrec (scoreScale m c) c.squarings (zHi c S) ≤ hi)
 
-/-- Every enclosure of the certificate is valid. -/
+/-- Row `(a, b)` of a three-dimensional table. -/
+def row3 (T : List (List (List Int))) (a b : Nat) : List Int := (T.getD a []).getD b []
+
+/-- Every enclosure of the certificate is valid (one pass over each row). -/
 def enclosuresOk : Bool :=
-  all3 m.dVocab m.nCtx m.dVocab fun q i t =>
-    enclosureOk m c (entry3 c.scores q i t) (entry3 c.expLo q i t) (entry3 c.expHi q i t)
+  all2 m.dVocab m.nCtx fun q i =>
+    walk3 (enclosureOk m c) m.dVocab (row3 c.scores q i) (row3 c.expLo q i) (row3 c.expHi q i)
 
 /-- Coefficient of `exp (score x i)` in the scaled logit difference `mx` vs `y`, read from
 the certificate's tables. -/
@@ -251,7 +254,7 @@ theorem checkCore_facts {m : Model} {c : Certificate} (h : checkCore m c = true)
   obtain ⟨⟨⟨⟨hK, hv⟩, htab⟩, hsq⟩, henc⟩ := h
   simp only [tablesOk, Bool.and_eq_true] at htab
   refine ⟨hK, hv, fun q hq i hi t ht => ?_, fun i hi t ht y hy => ?_, fun q hq y hy => ?_, hsq,
-    fun q hq i hi t ht => all3_sound henc q hq i hi t ht⟩
+    fun q hq i hi t ht => walk3_sound (all2_sound henc q hq i hi) t ht⟩
   · simpa only [beq_iff_eq] using all3_sound htab.1.1.1 q hq i hi t ht
   · have h1 := all3_sound htab.1.2 i hi t ht y hy
     simp only [beq_iff_eq] at h1

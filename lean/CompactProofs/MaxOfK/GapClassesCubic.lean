@@ -47,9 +47,10 @@ structure Tops where
 whose other entries are at most `top2`. -/
 def rowBound (arg : Nat) (top1 top2 : Int) (mx : Nat) : Int := if mx = arg then top2 else top1
 
-/-- The `n` entries of `row` are at most `top1`, and those off `arg` at most `top2`. -/
-def rowOk (row : Nat → Int) (n arg : Nat) (top1 top2 : Int) : Bool :=
-  allBelow (fun y => decide (row y ≤ top1) && (y == arg || decide (row y ≤ top2))) n
+/-- The first `n` entries of `row` are at most `top1`, and those off `arg` at most `top2` (one
+pass over the row). -/
+def rowOk (row : List Int) (n arg : Nat) (top1 top2 : Int) : Bool :=
+  walkAll (fun y x => decide (x ≤ top1) && (y == arg || decide (x ≤ top2))) n 0 row
 
 section Check
 
@@ -63,9 +64,9 @@ def directBound (q mx : Nat) : Int :=
 
 /-- The witness bounds every row, and the enclosures are nonnegative. -/
 def topsOk : Bool :=
-  all2 m.nCtx m.dVocab (fun i t => rowOk (entry3 c.ovu i t) m.dVocab
+  all2 m.nCtx m.dVocab (fun i t => rowOk (row3 c.ovu i t) m.dVocab
       ((w.ovuArg.getD i []).getD t 0) (entry w.ovuTop1 i t) (entry w.ovuTop2 i t)) &&
-    allBelow (fun q => rowOk (entry c.direct q) m.dVocab (w.directArg.getD q 0)
+    allBelow (fun q => rowOk (c.direct.getD q []) m.dVocab (w.directArg.getD q 0)
       (w.directTop1.getD q 0) (w.directTop2.getD q 0)) m.dVocab &&
     all3 m.dVocab m.nCtx m.dVocab (fun q i t =>
       decide (0 ≤ entry3 c.expLo q i t) && decide (0 ≤ entry3 c.expHi q i t))
@@ -99,11 +100,11 @@ end Check
 
 /-! ## Soundness -/
 
-theorem rowBound_ge {row : Nat → Int} {n arg : Nat} {top1 top2 : Int}
+theorem rowBound_ge {row : List Int} {n arg : Nat} {top1 top2 : Int}
     (h : rowOk row n arg top1 top2 = true) {y mx : Nat} (hy : y < n) (hne : y ≠ mx) :
-    row y ≤ rowBound arg top1 top2 mx := by
-  have := allBelow_sound h y hy
-  simp only [Bool.and_eq_true, decide_eq_true_eq, Bool.or_eq_true, beq_iff_eq] at this
+    row.getD y 0 ≤ rowBound arg top1 top2 mx := by
+  have := walkAll_sound h y hy
+  simp only [Nat.zero_add, Bool.and_eq_true, decide_eq_true_eq, Bool.or_eq_true, beq_iff_eq] at this
   unfold rowBound
   split
   · rcases this.2 with h | h
@@ -135,8 +136,8 @@ theorem cubicTerm_le {m : Model} {c : Certificate} {w : Tops} (hw : topsOk m c w
     (hy : y < m.dVocab) (hne : y ≠ mx) :
     cubicTerm m c w q mx i t ≤ gapTerm m c q mx i t y := by
   simp only [topsOk, Bool.and_eq_true] at hw
-  have hovu := rowBound_ge (all2_sound hw.1.1 i hi t ht) hy hne
-  have hdir := rowBound_ge (allBelow_sound hw.1.2 q hq) hy hne
+  have hovu : entry3 c.ovu i t y ≤ _ := rowBound_ge (all2_sound hw.1.1 i hi t ht) hy hne
+  have hdir : entry c.direct q y ≤ _ := rowBound_ge (allBelow_sound hw.1.2 q hq) hy hne
   have henc := all3_sound hw.2 q hq i hi t ht
   simp only [Bool.and_eq_true, decide_eq_true_eq] at henc
   apply pick_mono henc.1 henc.2
