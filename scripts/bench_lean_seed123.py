@@ -204,7 +204,7 @@ def main() -> None:
     mean = {u: sum(xs) / len(xs) for u, xs in per_unit.items()}
     v, k, dm, dh = em.d_vocab, em.n_ctx, em.d_model, em.d_head
     cells = len(found)
-    table_macs = gc._table_flops(v, k, dm, dh)
+    table_macs = gc.table_flops(v, k, dm, dh)
     estimate = [
         ("cell tests", f"{cells} claimed cells", cells * mean["cell"]),
         ("exp enclosures", f"{v * k * v} scores", v * k * v * mean["enclosure"]),

@@ -209,7 +209,7 @@ def unexplained_dimensionality(v: int, k: int) -> int:
     return v * v + 2 * k * v * v
 
 
-def _table_flops(v: int, k: int, d_model: int, d_head: int) -> int:
+def table_flops(v: int, k: int, d_model: int, d_head: int) -> int:
     """Multiply-adds of the exact tables: query, key, scores, OV, OV-unembed, direct path."""
     work = v * d_model * d_head + k * v * d_model * d_head + v * k * v * d_head
     return work + 2 * k * v * d_model * d_head + k * v * d_model * v + v * d_model * v
@@ -221,7 +221,7 @@ def proof_flops(v: int, k: int, d_model: int, d_head: int, cubic: bool = False) 
     per_logit = 1 if cubic else v - 1
     cells = sum(4 * k * (m + 1) * per_logit for m in range(v) for _ in range(m + 1))
     tops = 2 * (k * v * v + v * v) if cubic else 0
-    return _table_flops(v, k, d_model, d_head) + tops + cells
+    return table_flops(v, k, d_model, d_head) + tops + cells
 
 
 def _prove(model: MaxOfKTransformer, name: str, cubic: bool) -> StrategyResult:
