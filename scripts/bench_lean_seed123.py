@@ -113,7 +113,7 @@ def seed123():
     em = le.exact_model(model)
     cert = le.certificate_tables(em, exp_prec=EXP_PREC, squarings=SQUARINGS)
     found = gc.gaps(gc.GapTables.from_lean_certificate(em, cert), cubic=True)
-    return em, cert, found, le.Tops.of(cert, gc.WorstLogits.of)
+    return em, cert, found, gc.lean_tops(cert)
 
 
 def cells_file(em, cert, found, tops, q: int) -> tuple[str, str, int]:

@@ -69,7 +69,7 @@ def render() -> tuple[dict[str, str], int, int]:
             theorem_name="small_max_of_3_accuracy_gap_cubic",
             gaps=gap_classes.gap_matrix(found_cubic, em.d_vocab),
             bound=cubic_bound,
-            tops=lean_export.Tops.of(cert, gap_classes.WorstLogits.of),
+            tops=gap_classes.lean_tops(cert),
             **gap_common,
         ),
     }

@@ -291,7 +291,7 @@ def test_lean_checks_cubic_gap_classes_and_rejects_tampering(tmp_path, shared_bu
     found = gc.gaps(gc.GapTables.from_lean_certificate(em, cert), cubic=True)
     bound = sum(gc.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
     assert bound > 0
-    tops = le.Tops.of(cert, gc.WorstLogits.of)
+    tops = gc.lean_tops(cert)
     top1 = [list(r) for r in tops.ovu_top1]
     top1[0][0] -= 1  # below the largest entry of row (0, 0)
     understated = dataclasses.replace(tops, ovu_top1=top1)

@@ -447,7 +447,8 @@ end CompactProofs.Generated.{short}
 @dataclass(frozen=True)
 class Tops:
     """``CompactProofs.MaxOfK.Tops``: per row of the OV-unembed table (``[i][t]``) and of the
-    direct table (``[q]``), where the largest entry is, the largest and the second largest."""
+    direct table (``[q]``), where the largest entry is, the largest and the second largest
+    (``strategies.gap_classes.lean_tops``)."""
 
     ovu_arg: list[list[int]]
     ovu_top1: list[list[int]]
@@ -455,12 +456,6 @@ class Tops:
     direct_arg: list[int]
     direct_top1: list[int]
     direct_top2: list[int]
-
-    @staticmethod
-    def of(cert: AccuracyCertificate, worst_logits) -> "Tops":
-        """From the certificate's tables; ``worst_logits`` is ``gap_classes.WorstLogits.of``."""
-        ovu, direct = worst_logits(np.array(cert.ovu, dtype=object)), worst_logits(np.array(cert.direct, dtype=object))
-        return Tops(*(a.tolist() for a in (ovu.arg, ovu.top1, ovu.top2, direct.arg, direct.top1, direct.top2)))
 
 
 def render_gap_module(

@@ -68,8 +68,8 @@ def topsOk : Bool :=
       ((w.ovuArg.getD i []).getD t 0) (entry w.ovuTop1 i t) (entry w.ovuTop2 i t)) &&
     allBelow (fun q => rowOk (c.direct.getD q []) m.dVocab (w.directArg.getD q 0)
       (w.directTop1.getD q 0) (w.directTop2.getD q 0)) m.dVocab &&
-    all3 m.dVocab m.nCtx m.dVocab (fun q i t =>
-      decide (0 ≤ entry3 c.expLo q i t) && decide (0 ≤ entry3 c.expHi q i t))
+    all2 m.dVocab m.nCtx (fun q i => walk3 (fun lo hi _ => decide (0 ≤ lo) && decide (0 ≤ hi))
+      m.dVocab (row3 c.expLo q i) (row3 c.expHi q i) [])
 
 /-- The term of position `i` holding token `t`, for every wrong logit at once. -/
 def cubicTerm (q mx i t : Nat) : Int :=
@@ -138,7 +138,7 @@ theorem cubicTerm_le {m : Model} {c : Certificate} {w : Tops} (hw : topsOk m c w
   simp only [topsOk, Bool.and_eq_true] at hw
   have hovu : entry3 c.ovu i t y ≤ _ := rowBound_ge (all2_sound hw.1.1 i hi t ht) hy hne
   have hdir : entry c.direct q y ≤ _ := rowBound_ge (allBelow_sound hw.1.2 q hq) hy hne
-  have henc := all3_sound hw.2 q hq i hi t ht
+  have henc := walk3_sound (all2_sound hw.2 q hq i hi) t ht
   simp only [Bool.and_eq_true, decide_eq_true_eq] at henc
   apply pick_mono henc.1 henc.2
   have hp := pow2_pos (2 * m.shift)

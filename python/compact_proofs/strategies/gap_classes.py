@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from ..lean_export import AccuracyCertificate, ExactModel, exact_model, exp_hi, exp_lo, inv_sqrt_bounds, tables
+from ..lean_export import AccuracyCertificate, ExactModel, Tops, exact_model, exp_hi, exp_lo, inv_sqrt_bounds, tables
 from ..model import MaxOfKTransformer
 from . import StrategyResult, register
 
@@ -172,6 +172,12 @@ class WorstLogits:
     def bound(self, m: int) -> np.ndarray:
         """Upper bound on max_{y != m} row[y], per row."""
         return np.where(self.arg == m, self.top2, self.top1)
+
+
+def lean_tops(cert: AccuracyCertificate) -> Tops:
+    """The witness ``CompactProofs.MaxOfK.Tops`` of a Lean certificate's tables (unscaled)."""
+    ovu, direct = WorstLogits.of(np.array(cert.ovu, dtype=object)), WorstLogits.of(np.array(cert.direct, dtype=object))
+    return Tops(*(a.tolist() for a in (ovu.arg, ovu.top1, ovu.top2, direct.arg, direct.top1, direct.top2)))
 
 
 def cubic_cell_terms(gt: GapTables, ovu_w: WorstLogits, direct_w: WorstLogits, q: int, m: int) -> np.ndarray:
