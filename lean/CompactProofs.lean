@@ -15,11 +15,15 @@ public import CompactProofs.MaxOfK.GapClassesCubic
 public import CompactProofs.Generated.SmallMaxOf3
 public import CompactProofs.Generated.GapSmallMaxOf3
 public import CompactProofs.Generated.GapCubicSmallMaxOf3
+public import CompactProofs.MaxOfK.CubicWalk
+public import CompactProofs.MaxOfK.PackedTables
+public import CompactProofs.MaxOfK.GapCubicShards
+public import CompactProofs.Generated.Seed123
 
 /-!
 # CompactProofs
 
-Kernel-checked certificates about tiny transformers, in core Lean only (no Mathlib).
+Kernel-checked certificates about small transformers, in core Lean only (no Mathlib).
 
 * `CompactProofs.Matrix`: exact integer matrices and the bounded checker `allBelow`.
 * `CompactProofs.Packed`: rows of integers packed into one big integer, and `productOk`, a
@@ -35,6 +39,11 @@ Kernel-checked certificates about tiny transformers, in core Lean only (no Mathl
   closed-form count of the cells' inputs (`GapCount`, `countP_inClass`);
   `CompactProofs.Generated.SmallMaxOf3`, `GapSmallMaxOf3` and `GapCubicSmallMaxOf3` apply them
   to the shipped d_vocab 8, K 3 model.
+* The full-size check: the exact tables by packed products (`MaxOfK.PackedTables`,
+  `tables_facts`), the cell test in one pass over rows (`MaxOfK.CubicWalk`, `walkCellOk_eq`)
+  and the split into kernel-sized parts (`MaxOfK.GapCubicShards`, `shards_sound`);
+  `CompactProofs.Generated.Seed123` applies them to the shipped seed-123 Max-of-4 model
+  (`maxOf4_seed123_accuracy`).
 
 Trust: no `sorry`, no axioms of our own, no `native_decide`; the driver
 `python -m compact_proofs.lean_bridge check` audits the sources and lists the axioms

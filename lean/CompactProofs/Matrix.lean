@@ -119,6 +119,18 @@ theorem shapeOk_sound {m : IntMatrix} {r c : Nat} (h : shapeOk m r c = true) :
   simp only [shapeOk, Bool.and_eq_true, beq_iff_eq, List.all_eq_true] at h
   exact ⟨h.1, h.2⟩
 
+/-- `n` naturals stored as the `w`-bit fields of `N`, lowest field first. One `Nat` literal
+per row keeps generated data cheap to elaborate; the kernel decodes it with GMP arithmetic. -/
+def unpackNat (w : Nat) : Nat → Nat → List Nat
+  | 0, _ => []
+  | n + 1, N => N % 2 ^ w :: unpackNat w n (N / 2 ^ w)
+
+/-- `n` integers stored as the `w`-bit fields of `N`, lowest field first, each offset by
+`2 ^ (w - 1)` (so a field holds `x + 2 ^ (w - 1)` for an entry `x`). -/
+def unpack (w : Nat) : Nat → Nat → List Int
+  | 0, _ => []
+  | n + 1, N => (((N % 2 ^ w : Nat) : Int) - ((2 ^ (w - 1) : Nat) : Int)) :: unpack w n (N / 2 ^ w)
+
 end
 
 end CompactProofs

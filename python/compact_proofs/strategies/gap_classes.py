@@ -77,7 +77,10 @@ class GapTables:
 
     @staticmethod
     def from_model(model: MaxOfKTransformer) -> "GapTables":
-        em = exact_model(model)
+        return GapTables.from_exact(exact_model(model))
+
+    @staticmethod
+    def from_exact(em: ExactModel) -> "GapTables":
         tab = tables(em)
         lo, hi = inv_sqrt_bounds(em.d_head, SQRT_PREC)
         scale = 4 * em.shift + SQRT_PREC  # 2^scale * score = scoreInt * (2^Q / sqrt d_head)

@@ -1,0 +1,356 @@
+"""Lean modules proving a ``gap_classes_cubic`` bound for a full-size Max-of-K model, in shards.
+
+The kernel cannot check the cubic gap-classes certificate of a d_vocab-64 model in one
+declaration (its caches live as long as a declaration and the WebAssembly heap is 2 GiB), so
+the check is split into the Boolean parts of ``CompactProofs.MaxOfK.GapCubicShards``, one
+``decide +kernel`` theorem each, spread over modules that ``lean-check`` builds two at a time:
+
+* ``<Root>/Model.lean``: the exact weights, the subject of the final theorem;
+* ``<Root>/Data.lean``: the certificate (tables, ``exp`` enclosures), the packed-product
+  witness (``TableWitness``), the top-2 witness (``Tops``) and the gaps;
+* ``<Root>/Base.lean``: shapes, the query and direct products, ``1/sqrt`` bounds, the count;
+* ``<Root>/Tables<i>.lean``: the three packed-product parts and the witness rows of position i;
+* ``<Root>/Queries<j>.lean``: enclosures and cells of a block of query tokens;
+* ``<Root>.lean``: combines the parts with ``shards_sound`` into the accuracy theorem.
+
+Every table row is one ``Nat`` literal (``unpack``/``unpackNat`` of ``CompactProofs.Matrix``),
+which keeps elaboration cheap. Python computes all witnesses with exact integers; the kernel
+re-verifies every one of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables
+from .strategies import gap_classes
+
+#: Query tokens per ``Queries<j>`` module (each token: two kernel evaluations).
+QUERIES_PER_MODULE = 4
+
+
+def unpack_literal(xs: Sequence[int]) -> str:
+    """``unpack w n 0x…``: the integers as offset-binary ``w``-bit fields, lowest first."""
+    xs = [int(x) for x in xs]
+    w = max([abs(x).bit_length() for x in xs] + [0]) + 2
+    n = 0
+    for x in reversed(xs):
+        n = (n << w) | (x + (1 << (w - 1)))
+    return f"unpack {w} {len(xs)} 0x{n:x}"
+
+
+def unpack_nat_literal(xs: Sequence[int]) -> str:
+    """``unpackNat w n 0x…`` for naturals."""
+    xs = [int(x) for x in xs]
+    if any(x < 0 for x in xs):
+        raise ValueError("unpack_nat_literal: negative entry")
+    w = max([x.bit_length() for x in xs] + [1])
+    n = 0
+    for x in reversed(xs):
+        n = (n << w) | x
+    return f"unpackNat {w} {len(xs)} 0x{n:x}"
+
+
+def _rows(rows: Sequence[Sequence[int]], indent: str, nat: bool = False) -> str:
+    lit = unpack_nat_literal if nat else unpack_literal
+    return "[" + f",\n{indent} ".join(lit(r) for r in rows) + "]"
+
+
+def _rows3(table: Sequence[Sequence[Sequence[int]]], indent: str) -> str:
+    return "[" + f",\n{indent} ".join(_rows(block, indent + " ") for block in table) + "]"
+
+
+def _transpose(rows: Sequence[Sequence[int]]) -> list[list[int]]:
+    return [list(col) for col in zip(*rows)]
+
+
+@dataclass(frozen=True)
+class TableWitness:
+    """``CompactProofs.MaxOfK.TableWitness``: the intermediate products, for packed checks."""
+
+    base: int
+    bound: int
+    query: list[list[int]]  # [q][d]
+    key_t: list[list[list[int]]]  # [i][d][t]
+    value: list[list[list[int]]]  # [i][t][d]
+    value_t: list[list[list[int]]]  # [i][d][t]
+    ov_t: list[list[list[int]]]  # [i][c][t]
+    ovu_t: list[list[list[int]]]  # [i][y][t]
+
+
+def table_witness(em: ExactModel, cert: AccuracyCertificate) -> TableWitness:
+    """Exact intermediate tables, the common entry bound of every factor, and a packing base
+    ``B = 2^b + 1`` with ``2 · k · bound² < B`` for the longest contraction ``k``. Time O(v K d²)."""
+    v, k = em.d_vocab, em.n_ctx
+    mat = em.matrices
+
+    def resid(i: int) -> list[list[int]]:  # [t][c]
+        return [[e + p for e, p in zip(mat["wE"][t], mat["wPos"][i])] for t in range(v)]
+
+    def times(rows, w) -> list[list[int]]:  # rows @ w
+        cols = _transpose(w)
+        return [[sum(a * b for a, b in zip(r, col)) for col in cols] for r in rows]
+
+    residual = [resid(i) for i in range(k)]
+    query = times(residual[k - 1], mat["wQ"])
+    key = [times(residual[i], mat["wK"]) for i in range(k)]
+    value = [times(residual[i], mat["wV"]) for i in range(k)]
+    factors = [row for m in mat.values() for row in m] + [row for r in residual for row in r] + query
+    factors += [row for t in key + value for row in t] + [row for t in cert.ov for row in t]
+    bound = max(abs(x) for row in factors for x in row)
+    longest = max(em.d_model, em.d_head)
+    # odd: the kernel's caches hash a literal by its low 64 bits, and the multiples of a base
+    # 2^b would all collide there
+    base = (1 << (2 * longest * bound * bound).bit_length() + 1) + 1
+    return TableWitness(
+        base=base,
+        bound=bound,
+        query=query,
+        key_t=[_transpose(t) for t in key],
+        value=value,
+        value_t=[_transpose(t) for t in value],
+        ov_t=[_transpose(t) for t in cert.ov],
+        ovu_t=[_transpose(t) for t in cert.ovu],
+    )
+
+
+@dataclass(frozen=True)
+class ShardedProof:
+    """Everything a sharded theorem needs, found (not trusted) by Python."""
+
+    em: ExactModel
+    cert: AccuracyCertificate
+    witness: TableWitness
+    tops: Tops
+    gaps: list[list[int]]  # [q][mx], 0 = no claim
+    bound: int
+
+
+def sharded_proof(em: ExactModel) -> ShardedProof:
+    """The ``gap_classes_cubic`` proof of ``em`` with the strategy's enclosure parameters, so the
+    bound equals the strategy's. Time: that of the strategy plus O(v K d²) for the witness."""
+    squarings = gap_classes.GapTables.from_exact(em).squarings
+    cert = certificate_tables(em, exp_prec=gap_classes.EXP_PREC, squarings=squarings, sqrt_prec=gap_classes.SQRT_PREC)
+    if cert is None:
+        raise AssertionError("internal error: the strategy's squarings do not cover the scores")
+    found = gap_classes.gaps(gap_classes.GapTables.from_lean_certificate(em, cert), cubic=True)
+    bound = sum(gap_classes.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
+    cert = dataclasses.replace(cert, bound=bound)
+    return ShardedProof(em, cert, table_witness(em, cert), gap_classes.lean_tops(cert),
+                        gap_classes.gap_matrix(found, em.d_vocab), bound)
+
+
+_HEADER = """\
+module
+
+{imports}
+
+/-!
+# {title} (GENERATED FILE, DO NOT EDIT)
+
+Generated by `{command}` from `{source}` (`compact_proofs.lean_shards`).
+{body}
+-/
+
+namespace {namespace}
+
+open CompactProofs CompactProofs.MaxOfK{opens}
+
+@[expose] public noncomputable section
+
+"""
+
+_FOOTER = "\nend\n\nend {namespace}\n"
+
+_FIELD_BINDERS = (
+    "{α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]\n"
+    "    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α)"
+)
+
+
+def _module(imports: list[str], title: str, body: str, namespace: str, text: str, common: dict, opens: str = "",
+            tag: str = "") -> str:
+    head = _HEADER.format(
+        imports="\n".join(f"public import {m}" for m in imports) + (f"\n\n{tag}" if tag else ""),
+        title=title, body=body, namespace=namespace, opens=opens, **common,
+    )
+    return head + text + _FOOTER.format(namespace=namespace)
+
+
+def render_sharded(
+    proof: ShardedProof,
+    *,
+    root: str,
+    model_name: str,
+    theorem_name: str,
+    command: str,
+    source: str,
+    model_sha256: str,
+    queries_per_module: int = QUERIES_PER_MODULE,
+) -> dict[str, str]:
+    """Module texts by module name (see the module docstring), rooted at module ``root``."""
+    em, cert, tw, tops = proof.em, proof.cert, proof.witness, proof.tops
+    v, k = em.d_vocab, em.n_ctx
+    common = {"command": command, "source": source}
+    model_mod, data_mod, base_mod = f"{root}.Model", f"{root}.Data", f"{root}.Base"
+    opens_data = f" {model_mod} {data_mod}"
+    texts: dict[str, str] = {}
+
+    mats = "\n".join(f"  {name} :=\n    {_rows(em.matrices[name], '    ')}" for name in ("wE", "wPos", "wQ", "wK", "wV", "wO", "wU"))
+    texts[model_mod] = _module(
+        ["CompactProofs.MaxOfK.Semantics"], f"The exact weights of `{model_name}`",
+        f"\nd_vocab = {v}, K = {k}, d_model = {em.d_model}, d_head = {em.d_head}. Every float32 weight is\n"
+        f"`mantissa / 2^{em.shift}`; a row of mantissas is one literal decoded by `unpack`.",
+        model_mod,
+        f"""/-- The exact weights. -/
+def {model_name} : Model where
+  dVocab := {v}
+  nCtx := {k}
+  dModel := {em.d_model}
+  dHead := {em.d_head}
+  shift := {em.shift}
+{mats}
+""", common)
+
+    ind = "    "
+    gaps_nat = _rows(proof.gaps, ind, nat=True)
+    texts[data_mod] = _module(
+        [model_mod, "CompactProofs.MaxOfK.GapCubicShards"], f"Witnesses for the accuracy of `{model_name}`",
+        "\nFound by Python, re-verified by the kernel in the modules that import this one; nothing here\nis trusted.",
+        data_mod,
+        f"""/-- Tables of the forward pass and `2^{cert.exp_prec} exp` enclosures of every score. -/
+def certificate : Certificate where
+  bound := {proof.bound}
+  expPrec := {cert.exp_prec}
+  squarings := {cert.squarings}
+  sqrtPrec := {cert.sqrt_prec}
+  invSqrtLo := {cert.inv_sqrt_lo}
+  invSqrtHi := {cert.inv_sqrt_hi}
+  scores :=
+    {_rows3(cert.scores, ind)}
+  ov :=
+    {_rows3(cert.ov, ind)}
+  ovu :=
+    {_rows3(cert.ovu, ind)}
+  direct :=
+    {_rows(cert.direct, ind)}
+  expLo :=
+    {_rows3(cert.exp_lo, ind)}
+  expHi :=
+    {_rows3(cert.exp_hi, ind)}
+
+/-- Intermediate products, checked one packed row at a time. -/
+def tables : TableWitness where
+  base := {tw.base}
+  bound := {tw.bound}
+  query :=
+    {_rows(tw.query, ind)}
+  keyT :=
+    {_rows3(tw.key_t, ind)}
+  value :=
+    {_rows3(tw.value, ind)}
+  valueT :=
+    {_rows3(tw.value_t, ind)}
+  ovT :=
+    {_rows3(tw.ov_t, ind)}
+  ovuT :=
+    {_rows3(tw.ovu_t, ind)}
+
+/-- The two largest entries of every row of the OV-unembed and direct tables. -/
+def tops : Tops where
+  ovuArg := {_rows(tops.ovu_arg, ind, nat=True)}
+  ovuTop1 := {_rows(tops.ovu_top1, ind)}
+  ovuTop2 := {_rows(tops.ovu_top2, ind)}
+  directArg := {unpack_nat_literal(tops.direct_arg)}
+  directTop1 := {unpack_literal(tops.direct_top1)}
+  directTop2 := {unpack_literal(tops.direct_top2)}
+
+/-- The gap of every cell `(q, mx)` (`0`: no claim) and the claimed count. -/
+def gapCertificate : GapCertificate where
+  bound := {proof.bound}
+  gaps := {gaps_nat}
+""", common, opens=f" {model_mod}")
+
+    texts[base_mod] = _module(
+        [data_mod], f"Base checks for `{model_name}`",
+        "\nShapes and the query and direct products (`tablesBaseOk`), the `1 / sqrt d_head` bounds and\n"
+        "the closed-form count of the claimed cells.",
+        base_mod,
+        f"""theorem base_ok : tablesBaseOk {model_name} certificate tables = true := by
+  decide +kernel
+
+theorem sqrt_ok : sqrtOk {model_name} certificate = true := by
+  decide +kernel
+
+theorem count_ok : gapCertificate.bound ≤ gapCount {model_name} gapCertificate := by
+  decide +kernel
+""", common, opens=opens_data)
+
+    table_mods = [f"{root}.Tables{i}" for i in range(k)]
+    for i, mod in enumerate(table_mods):
+        parts = "\n".join(
+            f"theorem part_{i}_{p} : tablesPartOk {model_name} certificate tables {i} {p} = true := by\n  decide +kernel\n"
+            for p in range(3)
+        )
+        texts[mod] = _module(
+            [data_mod], f"Tables of position {i} for `{model_name}`",
+            f"\nThe packed products of position {i} (`tablesPartOk`: keys and scores; values, OV and\n"
+            f"OV-unembed; the same transposed) and the top-2 witness of its OV-unembed rows.",
+            mod,
+            parts + f"\ntheorem tops_{i} : ovuTopsOk {model_name} certificate tops {i} = true := by\n  decide +kernel\n",
+            common, opens=opens_data)
+
+    query_mods = []
+    for start in range(0, v, queries_per_module):
+        qs = range(start, min(v, start + queries_per_module))
+        mod = f"{root}.Queries{start // queries_per_module:02d}"
+        query_mods.append((mod, qs))
+        body = "\n".join(
+            f"theorem enclosures_{q} : queryEnclosuresOk {model_name} certificate tops {q} = true := by\n  decide +kernel\n\n"
+            f"theorem cells_{q} : queryCellsOk {model_name} certificate tables tops gapCertificate {q} = true := by\n"
+            "  decide +kernel\n"
+            for q in qs
+        )
+        texts[mod] = _module(
+            [data_mod], f"Query tokens {qs[0]}-{qs[-1]} of `{model_name}`",
+            "\nFor each query token: its `exp` enclosures, their signs and its direct-row witness\n"
+            "(`queryEnclosuresOk`), and its claimed cells in walking form (`queryCellsOk`).",
+            mod, body, common, opens=opens_data)
+
+    def chain(name: str, pred: str, facts: list[str]) -> str:
+        steps = [f"  have h0 : allBelow {pred} 0 = true := rfl"]
+        steps += [f"  have h{n + 1} : allBelow {pred} {n + 1} = true := allBelow_succ_of h{n} {f}" for n, f in enumerate(facts)]
+        return f"theorem {name} : allBelow {pred} {len(facts)} = true := by\n" + "\n".join(steps) + f"\n  exact h{len(facts)}\n"
+
+    part_facts = [f"part_{n // 3}_{n % 3}" for n in range(3 * k)]
+    body = (
+        f"/-- The table parts, numbered `3 i + k`. -/\ndef tablePart (n : Nat) : Bool :=\n"
+        f"  tablesPartOk {model_name} certificate tables (n / 3) (n % 3)\n\n"
+        + chain("parts_ok", "tablePart", part_facts) + "\n"
+        + chain("tops_ok", f"(ovuTopsOk {model_name} certificate tops)", [f"tops_{i}" for i in range(k)]) + "\n"
+        + chain("enclosures_ok", f"(queryEnclosuresOk {model_name} certificate tops)", [f"enclosures_{q}" for q in range(v)]) + "\n"
+        + chain("cells_ok", f"(queryCellsOk {model_name} certificate tables tops gapCertificate)", [f"cells_{q}" for q in range(v)])
+        + f"""
+/-- At least {proof.bound} of the {v ** k} inputs are answered correctly. -/
+theorem {theorem_name} {_FIELD_BINDERS} :
+    {proof.bound} ≤ accuracy F {model_name} :=
+  shards_sound F (by decide) (by decide) base_ok parts_ok tops_ok sqrt_ok enclosures_ok cells_ok count_ok
+"""
+    )
+    opens_all = opens_data + f" {base_mod} " + " ".join(table_mods + [m for m, _ in query_mods])
+    tag = (f"-- compact-proofs-theorem: {root}.{theorem_name} model-sha256={model_sha256} "
+           f"strategy=gap_classes_cubic bound={proof.bound}")
+    texts[root] = _module(
+        [base_mod, *table_mods, *(m for m, _ in query_mods)], f"Accuracy of `{model_name}` by gap classes",
+        f"""
+Proved here (`{theorem_name}`): at least {proof.bound} of the {v ** k} inputs are classified correctly by
+the exact real-number forward pass of `{model_name}` (`{model_mod}`), for every ordered field with an
+`ExpSqrt` structure, by the cubic gap-classes argument (`CompactProofs.MaxOfK.GapClassesCubic`).
+The check is split into {3 * k + k + 2 * v + 3} kernel evaluations in {1 + k + len(query_mods)} modules
+(`CompactProofs.MaxOfK.GapCubicShards`), combined here by `shards_sound`. Parameters: {cert.squarings}
+squarings at {cert.exp_prec} fractional bits for `exp`, {cert.sqrt_prec} bits for `1 / sqrt d_head`.
+Not proved: anything about the float32 deployment of the model (rounded arithmetic).""",
+        root, body, common, opens=opens_all, tag=tag)
+    return texts
