@@ -95,12 +95,16 @@ def exact_model(model: MaxOfKTransformer) -> ExactModel:
 
 @dataclass(frozen=True)
 class Tables:
-    """``scoreInt``, ``ovInt``, ``ovuInt``, ``directInt`` of ``CompactProofs.MaxOfK.Tables``."""
+    """``scoreInt``, ``ovInt``, ``ovuInt``, ``directInt`` of ``CompactProofs.MaxOfK.Tables``, and
+    the ``queryInt``, ``keyInt``, ``valueInt`` they are built from."""
 
     scores: Table3  # [q][i][t]
     ov: Table3  # [i][t][c]
     ovu: Table3  # [i][t][y]
     direct: Matrix  # [q][y]
+    query: Matrix  # [q][d]
+    key: Table3  # [i][t][d]
+    value: Table3  # [i][t][d]
 
 
 def tables(em: ExactModel) -> Tables:
@@ -115,15 +119,16 @@ def tables(em: ExactModel) -> Tables:
         return [sum(vec[c] * e(name, c, d) for c in range(len(vec))) for d in range(cols)]
 
     last = k - 1
-    query = [times(resid(last, q), "wQ", dh) for q in range(v)]  # [q][d]
-    key = [[times(resid(i, t), "wK", dh) for t in range(v)] for i in range(k)]  # [i][t][d]
+    query = tuple(tuple(times(resid(last, q), "wQ", dh)) for q in range(v))
+    key = tuple(tuple(tuple(times(resid(i, t), "wK", dh)) for t in range(v)) for i in range(k))
+    value = tuple(tuple(tuple(times(resid(i, t), "wV", dh)) for t in range(v)) for i in range(k))
     scores = tuple(
         tuple(tuple(sum(a * b for a, b in zip(query[q], key[i][t])) for t in range(v)) for i in range(k)) for q in range(v)
     )
-    ov = tuple(tuple(tuple(times(times(resid(i, t), "wV", dh), "wO", dm)) for t in range(v)) for i in range(k))
+    ov = tuple(tuple(tuple(times(value[i][t], "wO", dm)) for t in range(v)) for i in range(k))
     ovu = tuple(tuple(tuple(times(ov[i][t], "wU", v)) for t in range(v)) for i in range(k))
     direct = tuple(tuple(times(resid(last, q), "wU", v)) for q in range(v))
-    return Tables(scores, ov, ovu, direct)
+    return Tables(scores, ov, ovu, direct, query, key, value)
 
 
 # --- fixed-point exp and 1/sqrt bounds (mirrors CompactProofs.MaxOfK.ExpBounds) ----------

@@ -24,7 +24,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables
+from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables, tables
 from .strategies import gap_classes
 
 #: Query tokens per ``Queries<j>`` module (each token: two kernel evaluations).
@@ -80,25 +80,14 @@ class TableWitness:
     ovu_t: list[list[list[int]]]  # [i][y][t]
 
 
-def table_witness(em: ExactModel, cert: AccuracyCertificate) -> TableWitness:
+def table_witness(em: ExactModel) -> TableWitness:
     """Exact intermediate tables, the common entry bound of every factor, and a packing base
     ``B = 2^b + 1`` with ``2 · k · bound² < B`` for the longest contraction ``k``. Time O(v K d²)."""
-    v, k = em.d_vocab, em.n_ctx
-    mat = em.matrices
-
-    def resid(i: int) -> list[list[int]]:  # [t][c]
-        return [[e + p for e, p in zip(mat["wE"][t], mat["wPos"][i])] for t in range(v)]
-
-    def times(rows, w) -> list[list[int]]:  # rows @ w
-        cols = _transpose(w)
-        return [[sum(a * b for a, b in zip(r, col)) for col in cols] for r in rows]
-
-    residual = [resid(i) for i in range(k)]
-    query = times(residual[k - 1], mat["wQ"])
-    key = [times(residual[i], mat["wK"]) for i in range(k)]
-    value = [times(residual[i], mat["wV"]) for i in range(k)]
-    factors = [row for m in mat.values() for row in m] + [row for r in residual for row in r] + query
-    factors += [row for t in key + value for row in t] + [row for t in cert.ov for row in t]
+    tab = tables(em)
+    wpos = em.matrices["wPos"]
+    residual = [[e + p for e, p in zip(row, wpos[i])] for i in range(em.n_ctx) for row in em.matrices["wE"]]
+    factors = [row for m in em.matrices.values() for row in m] + residual + list(tab.query)
+    factors += [row for t in tab.key + tab.value + tab.ov for row in t]
     bound = max(abs(x) for row in factors for x in row)
     longest = max(em.d_model, em.d_head)
     # odd: the kernel's caches hash a literal by its low 64 bits, and the multiples of a base
@@ -107,12 +96,12 @@ def table_witness(em: ExactModel, cert: AccuracyCertificate) -> TableWitness:
     return TableWitness(
         base=base,
         bound=bound,
-        query=query,
-        key_t=[_transpose(t) for t in key],
-        value=value,
-        value_t=[_transpose(t) for t in value],
-        ov_t=[_transpose(t) for t in cert.ov],
-        ovu_t=[_transpose(t) for t in cert.ovu],
+        query=[list(r) for r in tab.query],
+        key_t=[_transpose(t) for t in tab.key],
+        value=[[list(r) for r in t] for t in tab.value],
+        value_t=[_transpose(t) for t in tab.value],
+        ov_t=[_transpose(t) for t in tab.ov],
+        ovu_t=[_transpose(t) for t in tab.ovu],
     )
 
 
@@ -138,7 +127,7 @@ def sharded_proof(em: ExactModel) -> ShardedProof:
     found = gap_classes.gaps(gap_classes.GapTables.from_lean_certificate(em, cert), cubic=True)
     bound = sum(gap_classes.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
     cert = dataclasses.replace(cert, bound=bound)
-    return ShardedProof(em, cert, table_witness(em, cert), gap_classes.lean_tops(cert),
+    return ShardedProof(em, cert, table_witness(em), gap_classes.lean_tops(cert),
                         gap_classes.gap_matrix(found, em.d_vocab), bound)
 
 
