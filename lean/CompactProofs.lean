@@ -19,6 +19,13 @@ public import CompactProofs.MaxOfK.CubicWalk
 public import CompactProofs.MaxOfK.PackedTables
 public import CompactProofs.MaxOfK.GapCubicShards
 public import CompactProofs.Generated.Seed123
+public import CompactProofs.Swar
+public import CompactProofs.ModAdd.Semantics
+public import CompactProofs.ModAdd.Tables
+public import CompactProofs.ModAdd.PackedTables
+public import CompactProofs.ModAdd.Checker
+public import CompactProofs.ModAdd.Accuracy
+public import CompactProofs.Generated.ModAddP59Seed1
 
 /-!
 # CompactProofs
@@ -44,6 +51,12 @@ Kernel-checked certificates about small transformers, in core Lean only (no Math
   and the split into kernel-sized parts (`MaxOfK.GapCubicShards`, `shards_sound`);
   `CompactProofs.Generated.Seed123` applies them to the shipped seed-123 Max-of-4 model
   (`maxOf4_seed123_accuracy`).
+* `CompactProofs.Swar`: ReLU of every field of a packed vector at once (`reluPacked_eq`).
+* `CompactProofs.ModAdd`: the real-number semantics of one-layer modular-addition ("pizza")
+  models (`Semantics`), the forward pass in integers (`Tables`, `logit_eq`), the tables by
+  packed products (`PackedTables`), the output-Fourier certificate checker (`Checker`) and
+  its soundness (`Accuracy`, `accuracy_ge_of_witness`); `CompactProofs.Generated.ModAddP59Seed1`
+  applies them to the shipped p = 59, seed-1 model (`modadd_p59_seed1_accuracy`).
 
 Trust: no `sorry`, no axioms of our own, no `native_decide`; the driver
 `python -m compact_proofs.lean_bridge check` audits the sources and lists the axioms

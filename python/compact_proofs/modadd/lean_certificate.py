@@ -1,0 +1,239 @@
+"""The modular-addition accuracy certificate in the form the Lean checker reads.
+
+``CompactProofs.ModAdd.Checker`` checks a variant of ``certificate.OutputFourierCertificate``
+made for the kernel: the MLP's output path ``2^t W_out W_U = coef . basis + resid`` with
+``basis`` the dyadic Fourier rows of the chosen frequencies, bounded by Hoelder's inequality
+only (``lo_n <= resid[n, c] <= lo_n + spread_n``; no Cauchy-Schwarz term, no square roots) and
+with no exact neurons. This module computes, in exact Python integers:
+
+* ``IntModel``: the weights as integers over one power of two (the Lean ``Model``);
+* ``IntTables``: the tables of ``CompactProofs.ModAdd.Tables`` (pre-activation parts, direct
+  path, ``W_out W_U``), which the kernel re-verifies by packed products;
+* ``LeanCertificate``: coefficients, residuals, intervals, the packs and their field widths;
+* ``lean_verdicts``: the exact per-input verdicts of the Lean check (a mirror of
+  ``rowCount``), which the generated theorems claim.
+
+Floats choose the frequencies and coefficients (least squares); nothing else is a float.
+Time: O(p^2 d_mlp (k + 1)) integer operations for the mirror, plus the tables'
+O(p d_model (d_model + d_mlp)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..exact import Dyadic
+from .certificate import fourier_basis
+from .model import ModAddTransformer
+
+Matrix = list[list[int]]
+
+
+def _transpose(a: Matrix) -> Matrix:
+    return [list(col) for col in zip(*a)]
+
+
+def _matmul(a: Matrix, b: Matrix) -> Matrix:
+    """Exact integer product (object arrays of Python ints)."""
+    return np.dot(np.array(a, dtype=object), np.array(b, dtype=object)).tolist()
+
+
+@dataclass(frozen=True)
+class IntModel:
+    """Weights ``W = entry / 2^shift`` laid out as the Lean ``Model`` (heads side by side)."""
+
+    p: int
+    shift: int
+    mats: dict[str, Matrix]  # wE, wPos, wVT, wOT, wInT, bIn, wOut, bOut, wU (Lean layout)
+
+    @property
+    def d_model(self) -> int:
+        return len(self.mats["wU"])
+
+    @property
+    def d_heads(self) -> int:
+        return len(self.mats["wVT"])
+
+    @property
+    def d_mlp(self) -> int:
+        return len(self.mats["wOut"])
+
+
+def int_model(model: ModAddTransformer) -> IntModel:
+    """The exact weights over one common power of two, with W_V, W_O and W_in transposed (one
+    row per output coordinate) and the heads side by side, as the Lean ``Model`` holds them."""
+    w = model.weights()
+    h = model.cfg.n_heads
+    arrays = {
+        "wE": w["W_E"],
+        "wPos": w["W_pos"],
+        "wVT": np.concatenate([w["W_V"][i] for i in range(h)], axis=1).T,  # [h d_head, d_model]
+        "wOT": np.concatenate([w["W_O"][i] for i in range(h)], axis=0).T,  # [d_model, h d_head]
+        "wInT": w["W_in"].T,  # [d_mlp, d_model]
+        "bIn": w["b_in"][None, :],
+        "wOut": w["W_out"],
+        "bOut": w["b_out"][None, :],
+        "wU": w["W_U"],
+    }
+    exact = {name: Dyadic.from_float32(np.ascontiguousarray(a, dtype=np.float32)) for name, a in arrays.items()}
+    shift = max(0, *(-d.exp for d in exact.values()))
+    mats = {name: [[int(x) << (d.exp + shift) for x in row] for row in d.num.tolist()] for name, d in exact.items()}
+    return IntModel(model.cfg.p, shift, mats)
+
+
+@dataclass(frozen=True)
+class IntTables:
+    """The integer tables of ``CompactProofs.ModAdd.Tables``, by operand position j = 0, 1."""
+
+    value: list[Matrix]  # [j][t][e]
+    ov: list[Matrix]  # [j][t][c]
+    pre: list[Matrix]  # [j][t][n]   preTab
+    ovu: list[Matrix]  # [j][t][y]   ovuTab
+    pre_c: list[int]  # [n] sum_c residInt 2 p c W_in[c][n]
+    lin_c: list[int]  # [y] sum_c (residInt 2 p c + b_out[c]) W_U[c][y]
+    m_t: Matrix  # [n][y]  W_out W_U
+    pre_const: list[int]  # [n] preConst
+
+    def pre_int(self, a: int, b: int, n: int) -> int:
+        return self.pre[0][a][n] + self.pre[1][b][n] + self.pre_const[n]
+
+
+def int_tables(im: IntModel) -> IntTables:
+    """Exact tables (the same sums as the Lean definitions)."""
+    mats, p, s = im.mats, im.p, im.shift
+    resid = [[[x + y for x, y in zip(mats["wE"][t], mats["wPos"][j])] for t in range(p)] for j in range(2)]
+    w_v, w_o, w_in = (_transpose(mats[name]) for name in ("wVT", "wOT", "wInT"))
+    value = [_matmul(resid[j], w_v) for j in range(2)]
+    ov = [_matmul(value[j], w_o) for j in range(2)]
+    pre = [_matmul(ov[j], w_in) for j in range(2)]
+    ovu = [_matmul(ov[j], mats["wU"]) for j in range(2)]
+    eq = [x + y for x, y in zip(mats["wE"][p], mats["wPos"][2])]
+    pre_c = _matmul([eq], w_in)[0]
+    lin_c = _matmul([[x + y for x, y in zip(eq, mats["bOut"][0])]], mats["wU"])[0]
+    pre_const = [c * 2 ** (2 * s + 1) + b * 2 ** (3 * s + 1) for c, b in zip(pre_c, mats["bIn"][0])]
+    return IntTables(value, ov, pre, ovu, pre_c, lin_c, _matmul(mats["wOut"], mats["wU"]), pre_const)
+
+
+@dataclass(frozen=True)
+class LeanCertificate:
+    """The Lean ``Cert``: field widths, scale, bounds, rows and packs (see the Lean docstrings)."""
+
+    freqs: tuple[int, ...]
+    prec: int
+    w: int
+    wL: int
+    t: int
+    k: int
+    bounds: dict[str, int]  # bP, bS, bC, bB, bM, bLin
+    pc: list[int]
+    p0: list[int]
+    p1: list[int]
+    colsT: Matrix  # [0] spread, [1 + f] coef column f
+    lo: list[int]
+    resid: Matrix
+    basis: Matrix
+    la: list[int]
+    lb: list[int]
+    counts: list[int]
+
+    @property
+    def certified(self) -> int:
+        return sum(self.counts)
+
+
+def _pack(digits: list[int], width: int) -> int:
+    """sum_i digits[i] 2^(width i) (signed digits allowed: Lean's ``pack``)."""
+    total = 0
+    for d in reversed(digits):
+        total = (total << width) + d
+    return total
+
+
+def _fit_coefficients(tab: IntTables, im: IntModel, freqs: tuple[int, ...], prec: int, coef_bits: int) -> tuple[Matrix, Matrix, int]:
+    """Least-squares coefficients of each row of W_out W_U on the basis, as integers, the basis,
+    and t with 2^t m_t ~ coef . basis (floats choose; the residual is exact)."""
+    basis = fourier_basis(im.p, freqs, prec)  # [k, p] ints / 2^prec
+    m_real = np.array([[float(x) for x in row] for row in tab.m_t]) * 2.0 ** (-2 * im.shift)
+    b_real = basis.to_float64()
+    coef = np.linalg.lstsq(b_real.T, m_real.T, rcond=None)[0].T  # [d_mlp, k]
+    q = coef_bits - int(np.floor(np.log2(max(float(np.abs(coef).max()), 1e-300))))
+    t = q + prec - 2 * im.shift
+    if t < 0:
+        q, t = q - t, 0
+    coef_int = np.rint(np.ldexp(coef, q)).astype(np.int64).tolist()
+    return coef_int, basis.num.tolist(), t
+
+
+def build_certificate(im: IntModel, tab: IntTables, freqs: tuple[int, ...], *, prec: int = 24, coef_bits: int = 24) -> LeanCertificate:
+    """The certificate for frequencies ``freqs``: exact residuals and intervals, minimal field
+    widths, and the per-operand counts of ``lean_verdicts``."""
+    p, s, d_mlp = im.p, im.shift, im.d_mlp
+    coef, basis, t = _fit_coefficients(tab, im, freqs, prec, coef_bits)
+    k = len(basis)
+    resid = [[(tab.m_t[n][c] << t) - sum(coef[n][f] * basis[f][c] for f in range(k)) for c in range(p)] for n in range(d_mlp)]
+    lo = [min(row) for row in resid]
+    spread = [max(row) - min(row) for row in resid]
+    colsT = [spread] + [[coef[n][f] for n in range(d_mlp)] for f in range(k)]
+    la, lb_rows = direct_rows(im, tab, t)
+    bounds = {
+        "bP": max(abs(x) for j in range(2) for row in tab.pre[j] for x in row),
+        "bS": max(abs(tab.pre[0][a][n] + tab.pre_const[n]) for a in range(p) for n in range(d_mlp)),
+        "bC": max(abs(x) for row in colsT for x in row),
+        "bB": max(abs(x) for row in basis for x in row),
+        "bM": max(abs(x) for row in tab.m_t for x in row),
+        "bLin": max(abs(x) for rows in (la, lb_rows) for row in rows for x in row),
+    }
+    b = bounds
+    w = 2
+    while not (b["bP"] + b["bS"] < 2 ** (w - 1) and d_mlp * b["bC"] * (b["bP"] + b["bS"]) < 2 ** (w - 1)):
+        w += 1
+    wL = 2
+    while not (2 * b["bLin"] + k * 2 ** (w - 1) * b["bB"] < 2 ** (wL - 1) and 2 * (2**t * b["bM"] + k * b["bC"] * b["bB"]) < 2**wL):
+        wL += 1
+    half = 1 << (w - 1)
+    p0, p1 = ([_pack([tab.pre[j][t][n] + half for t in range(p)], w) for n in range(d_mlp)] for j in range(2))
+    cert = LeanCertificate(freqs, prec, w, wL, t, k, bounds, list(tab.pre_const), p0, p1, colsT, lo, resid, basis,
+                           [_pack(row, wL) for row in la], [_pack(row, wL) for row in lb_rows], [])
+    return dataclasses.replace(cert, counts=[int(x) for x in lean_verdicts(im, tab, cert).sum(axis=1)])
+
+
+def direct_rows(im: IntModel, tab: IntTables, t: int) -> tuple[Matrix, Matrix]:
+    """The direct path scaled by 2^t, per operand: [a][c] ``2^t (linConst c + 2^(2s) ovuTab 0 a c)``
+    and [b][c] ``2^(t + 2s) ovuTab 1 b c`` (the Lean ``laRow``, ``lbRow``)."""
+    p, s = im.p, im.shift
+    la = [[(tab.lin_c[c] * 2 ** (4 * s + 1) + tab.ovu[0][a][c] * 2 ** (2 * s)) << t for c in range(p)] for a in range(p)]
+    lb = [[tab.ovu[1][b][c] << (t + 2 * s) for c in range(p)] for b in range(p)]
+    return la, lb
+
+
+def lean_verdicts(im: IntModel, tab: IntTables, cert: LeanCertificate) -> np.ndarray:
+    """[a, b]: what the Lean ``inputOk`` decides (exact integers; the same sums, unpacked)."""
+    p = im.p
+    la, lb_rows = direct_rows(im, tab, cert.t)
+    d_mlp = len(cert.pc)
+    spread, coef_cols = cert.colsT[0], cert.colsT[1:]
+    out = []
+    for a in range(p):
+        row = []
+        for b in range(p):
+            post = [max(tab.pre_int(a, b, n), 0) for n in range(d_mlp)]
+            hold = sum(x * y for x, y in zip(spread, post))
+            us = [sum(x * y for x, y in zip(col, post)) for col in coef_cols]
+            ell = [la[a][c] + lb_rows[b][c] + sum(u * cert.basis[f][c] for f, u in enumerate(us)) for c in range(p)]
+            y = (a + b) % p
+            row.append(all(c == y or ell[y] - ell[c] > hold for c in range(p)))
+        out.append(row)
+    return np.array(out, dtype=bool)
+
+
+def output_frequencies(tab: IntTables, im: IntModel) -> tuple[int, ...]:
+    """The frequencies 1..(p-1)/2 by decreasing total power in the rows of W_out W_U (floats:
+    they only choose the basis)."""
+    p = im.p
+    m = np.array([[float(x) for x in row] for row in tab.m_t])  # [d_mlp, p], scale irrelevant
+    ks = np.arange(1, (p - 1) // 2 + 1)
+    spec = m @ np.exp(-2j * np.pi * np.outer(ks, np.arange(p)) / p).T  # [d_mlp, k]
+    return tuple(int(k) for k in ks[np.argsort(-(np.abs(spec) ** 2).sum(axis=0), kind="stable")])

@@ -1,0 +1,192 @@
+"""The Lean form of the modular-addition certificate (``modadd.lean_certificate``,
+``modadd.lean_modules``, ``CompactProofs.ModAdd``): the integer tables are the exact forward pass,
+the Hölder-only certificate never certifies a wrong input (random and trained models), the
+generated seed-1 modules are up to date and about the shipped float32 weights, and (marker
+``lean``) the kernel accepts an honest tiny model and rejects tampered certificates and tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import re
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compact_proofs.certify import lean_theorems_for
+from compact_proofs.modadd import lean_certificate as lc
+from compact_proofs.modadd import lean_modules as lm
+from compact_proofs.modadd import zoo
+from compact_proofs.modadd.brute_force import ExactTables, exact_verdicts
+from compact_proofs.modadd.certificate import weights_sha256
+from compact_proofs.modadd.model import ModAddConfig, ModAddTransformer
+from compact_proofs.modadd.training import ModAddTrainingConfig, train
+
+from . import conftest
+from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
+
+REPO = Path(__file__).resolve().parents[1]
+SEED1 = zoo.record_path(59, 1)
+TINY_ROOT = "CompactProofs.Generated.TinyModAdd"
+
+
+def unpack_row(w: int, n: int, N: int) -> list[int]:
+    """Python mirror of ``CompactProofs.ModAdd.unpackRow``."""
+    return [((N >> (w * i)) & (2**w - 1)) - 2 ** (w - 1) for i in range(n)]
+
+
+def random_model(p: int, d_mlp: int, seed: int) -> ModAddTransformer:
+    cfg = ModAddConfig(p=p, d_model=8, d_head=4, n_heads=2, d_mlp=d_mlp)
+    return conftest.random_model(cfg, np.random.default_rng(seed), None, model_cls=ModAddTransformer)
+
+
+def lean_certificate(model: ModAddTransformer, n_freqs: int) -> tuple[lc.IntModel, lc.IntTables, lc.LeanCertificate]:
+    im = lc.int_model(model)
+    tab = lc.int_tables(im)
+    return im, tab, lc.build_certificate(im, tab, lc.output_frequencies(tab, im)[:n_freqs])
+
+
+def logit_int(im: lc.IntModel, tab: lc.IntTables, a: int, b: int, y: int) -> int:
+    """``CompactProofs.ModAdd.logitInt``, in Python."""
+    s = im.shift
+    mlp = sum(max(tab.pre_int(a, b, n), 0) * tab.m_t[n][y] for n in range(im.d_mlp))
+    return tab.lin_c[y] * 2 ** (4 * s + 1) + (tab.ovu[0][a][y] + tab.ovu[1][b][y]) * 2 ** (2 * s) + mlp
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_integer_tables_are_the_exact_forward_pass(seed):
+    """``preInt`` and ``logitInt`` (units u⁴/2 and u⁶/2, u = 2^-shift) are the exact dyadic
+    pre-activations and logits of ``brute_force.ExactTables``."""
+    model = random_model(7, 12, seed)
+    im, tab = lc.int_model(model), lc.int_tables(lc.int_model(model))
+    et = ExactTables.from_model(model)
+    s = im.shift
+    for a, b in [(0, 0), (3, 5), (6, 1)]:
+        for n in range(im.d_mlp):
+            exact = (Fraction(int(et.q.num[n])) * Fraction(2) ** et.q.exp + Fraction(int(et.Q0.num[a][n])) * Fraction(2) ** et.Q0.exp
+                     + Fraction(int(et.Q1.num[b][n])) * Fraction(2) ** et.Q1.exp)
+            assert Fraction(tab.pre_int(a, b, n), 2 ** (4 * s + 1)) == exact
+        nums, e = et.logits(a, b)
+        for y in range(7):
+            assert Fraction(logit_int(im, tab, a, b, y), 2 ** (6 * s + 1)) == Fraction(nums[y]) * Fraction(2) ** e
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(p=st.sampled_from([5, 7, 11, 13]), d_mlp=st.integers(4, 24), seed=st.integers(0, 10**6), n_freqs=st.integers(1, 4))
+def test_lean_certificate_never_certifies_a_wrong_input(p, d_mlp, seed, n_freqs):
+    model = random_model(p, d_mlp, seed)
+    im, tab, cert = lean_certificate(model, n_freqs)
+    verdicts = lc.lean_verdicts(im, tab, cert)
+    truth = exact_verdicts(model)[0]
+    assert not (verdicts & ~truth).any(), "a certified input is wrong"
+    assert cert.counts == [int(x) for x in verdicts.sum(axis=1)]
+
+
+@pytest.fixture(scope="module")
+def trained_small():
+    cfg = ModAddConfig(p=7, d_model=16, d_head=8, n_heads=2, d_mlp=32)
+    model, _ = train(cfg, 0, ModAddTrainingConfig(epochs=400, lr=3e-3), progress=False)
+    return model
+
+
+def test_trained_small_model_is_certified_soundly(trained_small):
+    im, tab, cert = lean_certificate(trained_small, 3)
+    verdicts = lc.lean_verdicts(im, tab, cert)
+    assert not (verdicts & ~exact_verdicts(trained_small)[0]).any()
+    assert cert.certified > 7 * 7 // 2
+
+
+def _gen_script():
+    spec = importlib.util.spec_from_file_location("gen_modadd", REPO / "scripts/gen_modadd_theorem.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_seed1_modules_are_up_to_date():
+    """The shipped theorem is that of the shipped weights, certifying every input."""
+    assert _gen_script().main(["--check"]) == 0
+    model, _ = zoo.load_model(SEED1)
+    [thm] = lean_theorems_for(weights_sha256(model), REPO / "lean")
+    assert thm.theorem == "CompactProofs.Generated.ModAddP59Seed1.modadd_p59_seed1_accuracy"
+    assert (thm.strategy, thm.bound) == ("output_fourier_hoelder", 59 * 59)
+
+
+def test_seed1_root_states_accuracy_of_the_model():
+    text = (REPO / "lean/CompactProofs/Generated/ModAddP59Seed1.lean").read_text(encoding="utf-8")
+    statement = re.search(r"\[Lean\.Grind\.OrderedRing α\] :\s*\n\s*(.*?) := by", text)
+    assert statement and statement.group(1).strip() == "3481 ≤ ModAdd.accuracy (α := α) p59seed1"
+
+
+def test_seed1_weights_in_lean_are_the_float32_weights():
+    """Every row literal of the generated model decodes to the integer mantissas of the shipped
+    float32 weights (transposed where the Lean model stores them transposed)."""
+    model, _ = zoo.load_model(SEED1)
+    im = lc.int_model(model)
+    w = model.weights()
+    text = (REPO / "lean/CompactProofs/Generated/ModAddP59Seed1/Model.lean").read_text(encoding="utf-8")
+    assert re.search(r"^  shift := (\d+)$", text, re.M).group(1) == str(im.shift)
+    for name, rows in im.mats.items():
+        block = re.search(rf"^  {name} :=\n    \[(.*?)\]$", text, re.M | re.S).group(1)
+        literals = re.findall(r"unpackRow (\d+) (\d+) 0x([0-9a-f]+)", block)
+        assert [unpack_row(int(a), int(b), int(c, 16)) for a, b, c in literals] == rows, name
+    scale = 2.0**-im.shift
+    assert np.array_equal(np.array(im.mats["wInT"], dtype=np.float64) * scale, w["W_in"].T.astype(np.float64))
+    heads = np.concatenate([w["W_V"][h] for h in range(model.cfg.n_heads)], axis=1)
+    assert np.array_equal(np.array(im.mats["wVT"], dtype=np.float64) * scale, heads.T.astype(np.float64))
+    assert np.array_equal(np.array(im.mats["wU"], dtype=np.float64) * scale, w["W_U"].astype(np.float64))
+
+
+# ---------------------------------------------------------------------------
+# Lean kernel: a tiny trained model through the same renderer
+
+
+def _write(root: Path, im: lc.IntModel, tab: lc.IntTables, cert: lc.LeanCertificate) -> None:
+    texts = lm.render_modules(im, tab, cert, root=TINY_ROOT, model_name="tinyModAdd", theorem_name="tiny_modadd_accuracy",
+                              command="tests", source="tests", model_sha256="0" * 64)
+    for name, text in texts.items():
+        path = root.joinpath(*name.split(".")).with_suffix(".lean")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def _bump(rows, i, j):
+    copy = [list(r) for r in rows]
+    copy[i][j] += 1
+    return copy
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_lean_checks_tiny_modadd_and_rejects_tampering(tmp_path, shared_build, trained_small):  # noqa: F811
+    """An honest certificate is accepted; a raised count, a changed residual, coefficient, pack or
+    table entry, and another model's certificate are each rejected by the part that checks it."""
+    im, tab, cert = lean_certificate(trained_small, 3)
+    a = next(i for i, n in enumerate(cert.counts) if n < im.p)
+    other = lean_certificate(random_model(7, 32, 5), 3)[2]
+    counts = list(cert.counts)
+    counts[a] += 1
+    pre = [[list(r) for r in t] for t in tab.pre]
+    pre[1][2][3] += 1
+    cases = {
+        "honest": (tab, cert, set()),
+        "a count raised by one": (tab, dataclasses.replace(cert, counts=counts), {"Rows0"}),
+        "a residual entry changed": (tab, dataclasses.replace(cert, resid=_bump(cert.resid, 0, 0)), {"Global"}),
+        "a coefficient changed": (tab, dataclasses.replace(cert, colsT=_bump(cert.colsT, 1, 0)), {"Global", "Rows0"}),
+        "a pre-activation table entry changed": (dataclasses.replace(tab, pre=pre), cert, {"Tables0", "Global", "Rows0"}),
+        "another model's certificate": (tab, other, {"Global", "Rows0"}),
+    }
+    for name, (t, c, may_fail) in cases.items():
+        root = copy_tree(tmp_path / name.replace(" ", "_").replace("'", ""))
+        _write(root, im, t, c)
+        res = run_check(root, shared_build, axiom_audit=False)
+        failed = {m.name.removeprefix(TINY_ROOT + ".") for m in res.modules if m.status == "failed"}
+        if not may_fail:
+            assert res.ok, res.errors + [m.output for m in res.modules if m.status == "failed"]
+        else:
+            assert failed and failed <= may_fail, (name, failed)
+            assert status(res, TINY_ROOT) != "built", name
