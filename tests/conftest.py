@@ -1,6 +1,11 @@
-"""Shared fixtures: small random Max-of-K models for property tests."""
+"""Shared fixtures: small random Max-of-K models for property tests, and the repository's scripts
+as modules."""
 
 from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,6 +26,15 @@ def random_model(cfg, rng: np.random.Generator, grid: float | None = None, model
         else:
             weights[name] = (rng.integers(-2, 3, shape) * grid).astype(np.float32)
     return model_cls.from_weights(cfg, weights)
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` imported as a module (to call its ``main`` in a test)."""
+    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ force and interval arithmetic, rejection of tampered certificates in Python and 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import itertools
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +20,7 @@ from compact_proofs.model import MaxOfKConfig
 from compact_proofs.strategies import gap_classes as gc
 from compact_proofs.zoo import load_model
 
-from .conftest import random_model
+from .conftest import load_script, random_model
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
@@ -166,9 +165,7 @@ def test_bound_above_certified_count_is_refused(tiny):
 
 
 def test_generated_module_is_up_to_date():
-    spec = importlib.util.spec_from_file_location("gen_small", REPO / "scripts/gen_small_accuracy_certificate.py")
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = load_script("gen_small_accuracy_certificate")
     assert gen.main(["--check"]) == 0, "run python scripts/gen_small_accuracy_certificate.py"
 
 

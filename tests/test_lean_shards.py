@@ -6,7 +6,6 @@ tiny model and rejecting tampered shards."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from compact_proofs.model import MaxOfKConfig
 from compact_proofs.strategies import gap_classes as gc
 from compact_proofs.zoo import load_model
 
-from .conftest import random_model
+from .conftest import load_script, random_model
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,16 +96,9 @@ def test_tiny_bound_is_the_strategy_s_count():
     assert proof.bound == sum(gc.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
 
 
-def _gen_script():
-    spec = importlib.util.spec_from_file_location("gen_maxof4", REPO / "scripts/gen_maxof4_theorem.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_seed123_modules_are_up_to_date():
     """The shipped seed-123 theorem is that of the shipped weights, at the strategy's bound."""
-    assert _gen_script().main(["--check"]) == 0
+    assert load_script("gen_maxof4_theorem").main(["--check"]) == 0
     _, record = load_model(123)
     [thm] = [t for t in lean_theorems_for(record.sha256, REPO / "lean") if t.strategy == "gap_classes_cubic"]
     assert thm.theorem == "CompactProofs.Generated.Seed123.maxOf4_seed123_accuracy"

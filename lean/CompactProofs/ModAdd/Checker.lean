@@ -7,7 +7,8 @@ public import CompactProofs.MaxOfK.PackedTables
 /-!
 # Modular addition: checking an output-Fourier accuracy certificate
 
-The certificate of `compact_proofs.modadd.certificate` in kernel-sized form. With the integer
+The certificate of `compact_proofs.modadd.certificate` with Hölder's bound only (no square
+root, no exact neurons), in kernel-sized form (`compact_proofs.modadd.lean_certificate`). With the integer
 forward pass of `CompactProofs.ModAdd.Tables`, input `(a, b)` with answer `y = (a + b) mod p`
 is correct iff `logitInt y > logitInt c` for every `c ≠ y`. The certificate gives integer
 matrices `coef` (`d_mlp × k`), `basis` (`k × p`) and `resid` (`d_mlp × p`) with
@@ -18,12 +19,13 @@ matrices `coef` (`d_mlp × k`), `basis` (`k × p`) and `resid` (`d_mlp × p`) wi
   `l x = 2^t · (direct part of logit x) + Σ_f (Σ_n post_n coef_nf) · basis_fx`,
 
 so the input is certified when `l y - l c > Σ_n post_n spread_n` for every `c ≠ y`
-(`logitInt_lt`). The check never forms `post · W_out W_U`: it needs the `k + 1` sums
-`Σ_n post_n coef_nf` and `Σ_n post_n spread_n` per input.
+(`logitInt_scaled`, `inputOk_sound`). The check never forms `post · W_out W_U`: it needs the
+`k + 1` sums `Σ_n post_n coef_nf` and `Σ_n post_n spread_n` per input.
 
 ## How the kernel affords it
 For one operand `a` (`rowCount`), the pre-activations of neuron `n` over all `b` are one
-offset-binary pack (`p1` plus `pre0 a n + preConst n` in every field), ReLU acts on the pack
+offset-binary pack (`p1` plus field `a` of `p0` and `preConst n` in every field), ReLU acts on
+the pack
 (`reluPacked`, five big-integer operations), and each of the `k + 1` sums is a dot product of
 a certificate row with the `d_mlp` packs (`dotL`). The sums are read back (`unpack`), and for
 each `b` the `p` values `l c` are one pack again (`dotL` with the packed basis rows). One
@@ -31,9 +33,11 @@ operand costs about `d_mlp (k + 6) + p (k + 4)` big-integer operations instead o
 force's `p² d_mlp` products.
 
 ## What is proved
-`globalOk_sound` (the once-only checks: packed columns, bounds, the residual identity) and
-`rowCount_sound`: every `b` that `rowCount` counts is `Correct`-in-integers for operand `a`.
-The accuracy theorem built on them is in `CompactProofs.ModAdd.Accuracy`.
+`globalOk_sound` (the once-only checks give `GlobalFacts`: sizes and bounds, the packs of the
+tables, the residual identity and its intervals) and `inputOk_sound`: every `b` that
+`rowCount` counts has `logitInt y > logitInt c` for every `c ≠ y`, given `GlobalFacts` and
+`TabsHold`. Not proved here: that the tables hold (`CompactProofs.ModAdd.PackedTables`) and the
+step to `accuracy` (`CompactProofs.ModAdd.Accuracy`).
 -/
 
 namespace CompactProofs.ModAdd

@@ -163,14 +163,14 @@ def _fit_coefficients(tab: IntTables, im: IntModel, freqs: tuple[int, ...], prec
     t = q + prec - 2 * im.shift
     if t < 0:
         q, t = q - t, 0
-    coef_int = np.rint(np.ldexp(coef, q)).astype(np.int64).tolist()
+    coef_int = [[int(v) for v in row] for row in np.rint(np.ldexp(coef, q))]  # Python ints: q may exceed 63
     return coef_int, basis.num.tolist(), t
 
 
 def build_certificate(im: IntModel, tab: IntTables, freqs: tuple[int, ...], *, prec: int = 24, coef_bits: int = 24) -> LeanCertificate:
     """The certificate for frequencies ``freqs``: exact residuals and intervals, minimal field
     widths, and the per-operand counts of ``lean_verdicts``."""
-    p, s, d_mlp = im.p, im.shift, im.d_mlp
+    p, d_mlp = im.p, im.d_mlp
     coef, basis, t = _fit_coefficients(tab, im, freqs, prec, coef_bits)
     k = len(basis)
     resid = [[(tab.m_t[n][c] << t) - sum(coef[n][f] * basis[f][c] for f in range(k)) for c in range(p)] for n in range(d_mlp)]
@@ -194,7 +194,7 @@ def build_certificate(im: IntModel, tab: IntTables, freqs: tuple[int, ...], *, p
     while not (2 * b["bLin"] + k * 2 ** (w - 1) * b["bB"] < 2 ** (wL - 1) and 2 * (2**t * b["bM"] + k * b["bC"] * b["bB"]) < 2**wL):
         wL += 1
     half = 1 << (w - 1)
-    p0, p1 = ([_pack([tab.pre[j][t][n] + half for t in range(p)], w) for n in range(d_mlp)] for j in range(2))
+    p0, p1 = ([_pack([tab.pre[j][x][n] + half for x in range(p)], w) for n in range(d_mlp)] for j in range(2))
     cert = LeanCertificate(freqs, prec, w, wL, t, k, bounds, list(tab.pre_const), p0, p1, colsT, lo, resid, basis,
                            [_pack(row, wL) for row in la], [_pack(row, wL) for row in lb_rows], [])
     return dataclasses.replace(cert, counts=[int(x) for x in lean_verdicts(im, tab, cert).sum(axis=1)])

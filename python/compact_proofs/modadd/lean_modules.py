@@ -31,9 +31,10 @@ from .lean_certificate import IntModel, IntTables, LeanCertificate
 ROWS_PER_MODULE = 8
 #: Table parts per ``Tables<i>`` module.
 TABLE_PARTS_PER_MODULE = 13
-#: Neuron groups of ``globalOk`` (its parts are 3 + this; each reads about 4 p d_mlp /
-#: NEURON_GROUPS table entries, and the kernel runs out of memory at about 15,000).
-NEURON_GROUPS = 24
+#: Neurons per group of ``globalOk`` (one part each, after three others): a group reads about
+#: 4 p entries per neuron, and a part of 32 neurons of the p = 59 model peaks at 3.1 GB of the
+#: WebAssembly kernel's 3.4.
+NEURONS_PER_GROUP = 22
 #: Neuron groups per ``Global<i>`` module.
 GROUPS_PER_MODULE = 4
 #: Rows of the left factor per ``tablesOk`` part (``TableWitness.block``).
@@ -114,7 +115,7 @@ def render_modules(
     """Module texts by module name (see the module docstring), rooted at module ``root``."""
     p, tw = im.p, table_witness(im, tab)
     common = {"command": command, "source": source, "generator": "compact_proofs.modadd.lean_modules"}
-    model_mod, witness_mod, cert_mod, global_mod = (f"{root}.{x}" for x in ("Model", "Witness", "Certificate", "Global"))
+    model_mod, witness_mod, cert_mod = (f"{root}.{x}" for x in ("Model", "Witness", "Certificate"))
     opens_model = f" CompactProofs.ModAdd {model_mod}"
     opens_witness = opens_model + f" {witness_mod}"
     opens_cert = opens_model + f" {cert_mod}"
@@ -203,43 +204,37 @@ def cert : ModAdd.Cert where
   counts := [{", ".join(str(x) for x in cert.counts)}]
 """, common, opens=opens_model)
 
+    def decide_modules(kind: str, blocks: list[list[int]], imports: list[str], title: str, body: str,
+                       theorem: str, prop: str, opens: str) -> list[str]:
+        """One module per block, one ``decide +kernel`` theorem ``theorem.format(i)`` per index."""
+        names = []
+        for n, block in enumerate(blocks):
+            mod = f"{root}.{kind}{n}"
+            names.append(mod)
+            texts[mod] = generated_module(
+                imports, title.format(first=block[0], last=block[-1]), body, mod,
+                "\n".join(f"theorem {theorem.format(i)} : {prop.format(i)} = true := by\n  decide +kernel\n" for i in block),
+                common, opens=opens)
+        return names
+
+    def blocks(start: int, stop: int, size: int) -> list[list[int]]:
+        return [list(range(i, min(stop, i + size))) for i in range(start, stop, size)]
+
     n_parts = n_table_parts(im)
-    table_mods = []
-    for start in range(0, n_parts, TABLE_PARTS_PER_MODULE):
-        ks = range(start, min(n_parts, start + TABLE_PARTS_PER_MODULE))
-        mod = f"{root}.Tables{start // TABLE_PARTS_PER_MODULE}"
-        table_mods.append(mod)
-        texts[mod] = generated_module(
-            [witness_mod], f"Table parts {ks[0]}-{ks[-1]} of `{model_name}`",
-            "\nPacked products of the forward-pass tables (`tablesOk`).", mod,
-            "\n".join(f"theorem table_{k} : ModAdd.tablesOk {model_name} tables {k} = true := by\n  decide +kernel\n" for k in ks),
-            common, opens=opens_witness)
-
-    g_parts = 3 + NEURON_GROUPS
-    groups = [[0], [1], [2]] + [list(range(i, min(g_parts, i + GROUPS_PER_MODULE))) for i in range(3, g_parts, GROUPS_PER_MODULE)]
-    global_mods = []
-    for n, parts in enumerate(groups):
-        mod = f"{global_mod}{n}"
-        global_mods.append(mod)
-        texts[mod] = generated_module(
-            [witness_mod, cert_mod], f"Once-only checks {parts[0]}-{parts[-1]} of `{model_name}`",
-            "\nPart 0: sizes and bounds; 1, 2: the packs `la`, `lb` of the direct path; 3 + i: per neuron\n"
-            "`n ≡ i`, the packs `p0`, `p1` and the residual identity with its interval (`globalOk`).",
-            mod,
-            "\n".join(f"theorem global_{i} : globalOk {model_name} tabs cert {g_parts} {i} = true := by\n  decide +kernel\n"
-                      for i in parts),
-            common, opens=opens_data)
-
-    row_mods = []
-    for start in range(0, p, ROWS_PER_MODULE):
-        rs = range(start, min(p, start + ROWS_PER_MODULE))
-        mod = f"{root}.Rows{start // ROWS_PER_MODULE}"
-        row_mods.append(mod)
-        texts[mod] = generated_module(
-            [cert_mod], f"Operands {rs[0]}-{rs[-1]} of `{model_name}`",
-            "\nThe certified inputs of each operand `a` (`rowOk`).", mod,
-            "\n".join(f"theorem row_{a} : rowOk {model_name} cert {a} = true := by\n  decide +kernel\n" for a in rs),
-            common, opens=opens_cert)
+    table_mods = decide_modules(
+        "Tables", blocks(0, n_parts, TABLE_PARTS_PER_MODULE), [witness_mod], f"Table parts {{first}}-{{last}} of `{model_name}`",
+        "\nPacked products of the forward-pass tables (`tablesOk`).",
+        "table_{}", f"ModAdd.tablesOk {model_name} tables {{}}", opens_witness)
+    g_parts = 3 + math.ceil(im.d_mlp / NEURONS_PER_GROUP)
+    global_mods = decide_modules(
+        "Global", [[0], [1], [2]] + blocks(3, g_parts, GROUPS_PER_MODULE), [witness_mod, cert_mod],
+        f"Once-only checks {{first}}-{{last}} of `{model_name}`",
+        "\nPart 0: sizes and bounds; 1, 2: the packs `la`, `lb` of the direct path; 3 + i: per neuron\n"
+        "`n ≡ i`, the packs `p0`, `p1` and the residual identity with its interval (`globalOk`).",
+        "global_{}", f"globalOk {model_name} tabs cert {g_parts} {{}}", opens_data)
+    row_mods = decide_modules(
+        "Rows", blocks(0, p, ROWS_PER_MODULE), [cert_mod], f"Operands {{first}}-{{last}} of `{model_name}`",
+        "\nThe certified inputs of each operand `a` (`rowOk`).", "row_{}", f"rowOk {model_name} cert {{}}", opens_cert)
 
     total = cert.certified
     tag = (f"-- compact-proofs-theorem: {root}.{theorem_name} model-sha256={model_sha256} "
