@@ -1,7 +1,7 @@
 """Lean modules proving the accuracy of a modular-addition model, in kernel-sized shards.
 
 The certificate of ``lean_certificate`` is checked by ``CompactProofs.ModAdd.Accuracy``
-(``accuracy_ge``); the kernel evaluates its Boolean parts with ``decide +kernel``, one theorem
+(``accuracy_ge_of_witness``); the kernel evaluates its Boolean parts with ``decide +kernel``, one theorem
 each, spread over modules that ``lean-check`` builds two at a time:
 
 * ``<Root>/Model.lean``: the exact weights, the subject of the final theorem;
@@ -14,8 +14,8 @@ each, spread over modules that ``lean-check`` builds two at a time:
 * ``<Root>/Rows<i>.lean``: the per-operand counts (``rowOk``), a block of operands each;
 * ``<Root>.lean``: combines them into the accuracy theorem.
 
-Every integer table row is one ``Nat`` literal decoded by ``unpackRow``; the big packs (``p1``,
-``lb``) are literals of their own. Nothing in the data is trusted.
+Every integer table row is one ``Nat`` literal decoded by ``unpackRow``; the big packs (``p0``,
+``p1``, ``la``, ``lb``) are literals of their own. Nothing in the data is trusted.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ..lean_shards import generated_module, unpack_literal
 from .lean_certificate import IntModel, IntTables, LeanCertificate
 
-#: Operands per ``Rows<i>`` module (one theorem, about 10 s of kernel time, each).
+#: Operands per ``Rows<i>`` module (one theorem, about 12 s of kernel time, each).
 ROWS_PER_MODULE = 8
 #: Table parts per ``Tables<i>`` module.
 TABLE_PARTS_PER_MODULE = 13
@@ -48,7 +48,8 @@ _FIELD_BINDERS = (
 
 @dataclass(frozen=True)
 class TableWitness:
-    """``CompactProofs.ModAdd.TableWitness``: the tables of ``IntTables`` and a packing base."""
+    """The packing base and entry bound of ``CompactProofs.ModAdd.TableWitness`` (its tables are
+    those of ``IntTables``)."""
 
     base: int
     bound: int
