@@ -53,6 +53,31 @@ def test_lean_theorems_are_matched_by_weights_hash(tmp_path):
     assert certify_mod.lean_theorems_for("ef" * 32, tmp_path) == []
 
 
+def test_certify_lean_step_checks_only_the_models_theorem_modules(tmp_path, monkeypatch):
+    from compact_proofs import lean_bridge
+
+    asked = []
+
+    def fake_check(project_root, *, targets=None, log=None, **kw):
+        asked.append(targets)
+        return lean_bridge.CheckResult(ok=True, lean_root=str(project_root / "lean"), build_dir="unused")
+
+    monkeypatch.setattr(lean_bridge, "check_project", fake_check)
+    certify_mod.certify(SMALL, ("cubic",), tmp_path, lean=True, say=lambda _: None)
+    assert asked == [[
+        "CompactProofs.Generated.GapCubicSmallMaxOf3", "CompactProofs.Generated.GapSmallMaxOf3",
+        "CompactProofs.Generated.SmallMaxOf3",
+    ]]
+    model, record = zoo.load_model(SMALL)
+    weights = model.weights()
+    weights["W_E"] = weights["W_E"] * 2  # another model: no theorem is about it
+    other = zoo.save_model(type(model).from_weights(record.config, weights), 2, {}, {}, tmp_path / "zoo")
+    lines = []
+    certify_mod.certify(other, ("cubic",), tmp_path, lean=True, say=lines.append)
+    assert asked == asked[:1], "no theorem about the model: nothing to build"
+    assert "Lean: the library has no theorem about this model; nothing to check" in lines
+
+
 def test_cli_certify_and_bad_model_file(tmp_path, capsys):
     assert main(["certify", "--model", str(SMALL), "--no-lean", "--strategies", "cubic", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "report.md").exists()

@@ -140,6 +140,25 @@ def test_topological_order_rejects_cycles_and_unknown_modules():
         lb.topological_order({"A": ["Z"]})
 
 
+def test_import_closure():
+    deps = {"A": [], "B": ["A"], "C": ["A", "B"], "D": [], "E": ["D"]}
+    assert lb.import_closure(deps, ["C"]) == {"A", "B", "C"}
+    assert lb.import_closure(deps, ["E", "B"]) == {"A", "B", "D", "E"}
+    assert lb.import_closure(deps, []) == set()
+    with pytest.raises(lb.LeanCheckError, match="no Lean module Z"):
+        lb.import_closure(deps, ["Z"])
+
+
+def test_cli_lean_check_passes_its_modules_through(monkeypatch):
+    from compact_proofs.cli import main as cli_main
+
+    seen = []
+    monkeypatch.setattr(lb, "main", lambda argv: seen.append(argv) or 0)
+    assert cli_main(["lean-check", "--jobs", "1", "CompactProofs.Generated.OvSmall"]) == 0
+    assert cli_main(["lean-check", "--clean"]) == 0
+    assert seen == [["check", "--jobs", "1", "CompactProofs.Generated.OvSmall"], ["check", "--jobs", "2", "--clean"]]
+
+
 def test_discover_modules(tmp_path):
     (tmp_path / "CompactProofs" / "Sub").mkdir(parents=True)
     (tmp_path / "CompactProofs.lean").write_text("module\npublic import CompactProofs.A\npublic import CompactProofs.Sub.B\n")
@@ -162,13 +181,10 @@ def test_repository_library_imports_resolve():
     deps = {n: lb.local_deps(m, mods) for n, m in mods.items()}
     order = lb.topological_order(deps)
     assert order[-1] == "CompactProofs"
-    reached, todo = set(), ["CompactProofs"]
-    while todo:  # what the root imports, directly or not: what `lake build` builds
-        for dep in deps[todo.pop()]:
-            if dep not in reached:
-                reached.add(dep)
-                todo.append(dep)
-    assert reached == set(mods) - {"CompactProofs"}, "the root must import every module"
+    # what the root imports, directly or not, is what `lake build` builds
+    assert lb.import_closure(deps, ["CompactProofs"]) == set(mods), "the root must import every module"
+    seed123 = lb.import_closure(deps, ["CompactProofs.Generated.Seed123"])
+    assert not any(name.startswith("CompactProofs.Generated.ModAdd") for name in seed123)
     for name, mod in mods.items():
         assert lb.audit_source(mod.path.read_text(), mod.rel) == []
 
@@ -265,6 +281,20 @@ def test_untampered_library_is_accepted(tmp_path, shared_build):
     for name, axioms in thms.items():
         assert set(axioms) <= lb.AXIOMS_ALLOWED, (name, axioms)
     assert (tmp_path / "axioms.json").exists()
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_targets_check_only_their_import_closure(tmp_path, shared_build):
+    root = copy_tree(tmp_path)
+    res = run_check(root, shared_build, targets=["CompactProofs.Generated.OvSmall"])
+    assert res.ok, res.errors + [m.output for m in res.modules]
+    assert {m.name for m in res.modules} == {"CompactProofs.Matrix", "CompactProofs.OvCopying", "CompactProofs.Generated.OvSmall"}
+    assert "CompactProofs.Generated.OvSmall.ov_small_copies" in res.theorem_axioms
+    assert not any(name.startswith("CompactProofs.Generated.Seed123") for name in res.theorem_axioms)
+    res = run_check(root, shared_build, targets=["CompactProofs.Generated.NoSuchModule"])
+    assert not res.ok and res.modules == []
+    assert any("no Lean module CompactProofs.Generated.NoSuchModule" in e for e in res.errors)
 
 
 def _tamper_first_weight(text: str) -> str:

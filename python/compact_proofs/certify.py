@@ -162,11 +162,13 @@ def certify(
     lean_root = REPO_ROOT / "lean"
     theorems = lean_theorems_for(record.sha256, lean_root)
     lean_data = None
-    if lean:
+    if lean and not theorems:
+        say("Lean: the library has no theorem about this model; nothing to check")
+    elif lean:
         from .lean_bridge import check_project
 
-        say("Lean: checking the library (pinned WebAssembly toolchain)")
-        res = check_project(REPO_ROOT, log=say)
+        say("Lean: checking this model's theorems and the library modules they import (pinned WebAssembly toolchain)")
+        res = check_project(REPO_ROOT, targets=sorted({thm.module for thm in theorems}), log=say)
         axioms = res.theorem_axioms
         for thm in theorems:
             thm.axioms = axioms.get(thm.theorem)

@@ -116,7 +116,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
 def cmd_lean_check(args: argparse.Namespace) -> int:
     from .lean_bridge import main as lean_main
 
-    return lean_main(["check", "--jobs", str(args.jobs)] + (["--clean"] if args.clean else []))
+    return lean_main(["check", "--jobs", str(args.jobs)] + (["--clean"] if args.clean else []) + args.targets)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lean-check", help="audit and build the Lean library, then audit its axioms")
     p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
     p.add_argument("--clean", action="store_true", help="rebuild everything")
+    p.add_argument("targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)")
     p.set_defaults(func=cmd_lean_check)
 
     add_sweep_command(sub)

@@ -92,6 +92,7 @@ __all__ = [
     "classify_axioms",
     "discover_modules",
     "find_toolchain",
+    "import_closure",
     "main",
     "parse_imports",
     "topological_order",
@@ -418,6 +419,21 @@ def local_deps(mod: LeanModule, modules: dict[str, LeanModule]) -> list[str]:
     return deps
 
 
+def import_closure(deps: dict[str, Sequence[str]], targets: Iterable[str]) -> set[str]:
+    """The ``targets`` and every module they import, directly or not."""
+    seen: set[str] = set()
+    stack = list(targets)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        if name not in deps:
+            raise LeanCheckError(f"no Lean module {name} in the library")
+        seen.add(name)
+        stack.extend(deps[name])
+    return seen
+
+
 def topological_order(deps: dict[str, Sequence[str]]) -> list[str]:
     """Modules ordered so that each comes after its dependencies (ties: alphabetical)."""
     indeg = {m: 0 for m in deps}
@@ -730,11 +746,14 @@ def check_project(
     json_out: str | Path | None = None,
     source_audit: bool = True,
     axiom_audit: bool = True,
+    targets: Sequence[str] | None = None,
     timeout: float = 900.0,
     log: Callable[[str], None] | None = print,
 ) -> CheckResult:
     """Audit, build and axiom-audit the Lean library; see the module docstring.
 
+    With ``targets`` (module names), only those modules and what they import are audited,
+    built and axiom-audited; otherwise every module under ``lean_root``.
     ``project_root`` defaults to the repository holding this file; ``lean_root`` to
     ``<project_root>/lean``; ``build_dir`` to ``<project_root>/build/lean``. The JSON
     report goes to ``json_out`` (default ``<build_dir>/axioms.json``). Raises
@@ -768,6 +787,8 @@ def check_project(
     try:
         modules = discover_modules(lean_root)
         deps = {name: local_deps(mod, modules) for name, mod in modules.items()}
+        if targets is not None:
+            deps = {name: deps[name] for name in import_closure(deps, targets)}
         order = topological_order(deps)
     except LeanCheckError as exc:
         result.errors.append(str(exc))
@@ -930,6 +951,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     chk.add_argument("--project-root", type=Path, default=None)
     chk.add_argument("--no-axiom-audit", action="store_true")
     chk.add_argument("--clean", action="store_true", help="remove the build folder first")
+    chk.add_argument(
+        "targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)"
+    )
     args = parser.parse_args(argv)
     root = args.project_root or project_root_default()
     if args.clean:
@@ -942,6 +966,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             jobs=args.jobs,
             json_out=args.json,
             axiom_audit=not args.no_axiom_audit,
+            targets=args.targets or None,
         )
     except ToolchainNotInstalled as exc:
         print(f"error: {exc}", file=sys.stderr)
