@@ -174,14 +174,13 @@ def _check_record(path):
         assert c["actual_error"] <= min(c["relative_bound"], c["fourier_relative_bound"])
 
 
-def test_first_shipped_model_record_holds():
-    _check_record(zoo.zoo_records()[0])
-
-
-@pytest.mark.slow
-def test_every_shipped_model_record_holds():
-    for path in zoo.zoo_records():
-        _check_record(path)
+# One case per record, so that pytest-xdist spreads them; all but the first are `slow`.
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.stem, marks=() if n == 0 else pytest.mark.slow) for n, p in enumerate(zoo.zoo_records())],
+)
+def test_shipped_model_record_holds(path):
+    _check_record(path)
 
 
 # --- identity ----------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ Fixed-point numbers: an integer `b` stands for `b / 2^P`. From `1 + x ≤ exp x`
   `y < 1`, and `exp z ≤ (1 - z / 2^n) ^ (-2^n)`.
 
 The `2^n`-th powers are `n` squarings, each rounded outward to `P` fractional bits
-(`sqDown`, `sqUp`), which keeps the integers small. The input `z` is itself only known
+(`sqDown`, `sqUp`), which keeps the integers small; the checks evaluate them on naturals
+(`sqDownNat`, `sqUpNat`: the same numbers, `sqDown_natCast`, `sqUp_natCast`), which the kernel
+computes in fewer steps. The input `z` is itself only known
 through integer bounds `zLo ≤ 2^G z ≤ zHi`.
 
 For `1 / sqrt d`: integers `lo, hi ≥ 0` with `lo² d ≤ 2^(2Q) ≤ hi² d` enclose
@@ -45,14 +47,55 @@ def sqUp (P : Nat) : Nat → Int → Int
   | 0, b => b
   | j + 1, b => sqUp P j (-(-(b * b) / pow2 P))
 
+/-- `sqDown` on naturals, the form the checks evaluate (`sqDown_natCast`): the kernel
+computes a `Nat` operation on literals in one step, an `Int` one through several unfoldings. -/
+def sqDownNat (P : Nat) : Nat → Nat → Nat
+  | 0, b => b
+  | j + 1, b => sqDownNat P j (b * b / 2 ^ P)
+
+/-- `sqUp` on naturals (`sqUp_natCast`). -/
+def sqUpNat (P : Nat) : Nat → Nat → Nat
+  | 0, b => b
+  | j + 1, b => sqUpNat P j ((b * b + (2 ^ P - 1)) / 2 ^ P)
+
 /-- Lower bound on `2^P exp z` given `zLo ≤ 2^G z`: `(1 + z / 2^n) ^ (2^n)`, rounded down. -/
 def expLo (P G n : Nat) (zLo : Int) : Int :=
-  sqDown P n (max 0 ((pow2 (G + n) + zLo) * pow2 P / pow2 (G + n)))
+  sqDownNat P n (max 0 ((pow2 (G + n) + zLo) * pow2 P / pow2 (G + n))).toNat
 
 /-- Upper bound on `2^P exp z` given `2^G z ≤ zHi < 2^(G+n)`: `(1 - z / 2^n) ^ (-2^n)`,
 rounded up. -/
 def expHi (P G n : Nat) (zHi : Int) : Int :=
-  sqUp P n (-(-(pow2 P * pow2 (G + n)) / (pow2 (G + n) - zHi)))
+  sqUpNat P n (-(-(pow2 P * pow2 (G + n)) / (pow2 (G + n) - zHi))).toNat
+
+/-- Ceiling division of naturals, as `Int` computes it. -/
+theorem natCast_ceilDiv (a d : Nat) (hd : 0 < d) :
+    -(-(a : Int) / (d : Int)) = (((a + (d - 1)) / d : Nat) : Int) := by
+  have h := Nat.div_add_mod (a + (d - 1)) d
+  have hr := Nat.mod_lt (a + (d - 1)) hd
+  generalize (a + (d - 1)) / d = Q at h ⊢
+  generalize (a + (d - 1)) % d = R at h hr
+  have hq : -(a : Int) / (d : Int) = -(Q : Int) := by
+    have := (Int.ediv_emod_unique (a := -(a : Int)) (b := (d : Int)) (q := -(Q : Int))
+      (r := (d : Int) - 1 - (R : Int)) (by omega)).2
+    refine (this ⟨?_, by omega, by omega⟩).1
+    rw [Int.mul_neg, ← Int.natCast_mul]
+    omega
+  rw [hq, Int.neg_neg]
+
+theorem sqDown_natCast (P : Nat) : ∀ (j b : Nat), sqDown P j (b : Int) = (sqDownNat P j b : Int)
+  | 0, _ => rfl
+  | j + 1, b => by
+    simp only [sqDown, sqDownNat]
+    rw [← sqDown_natCast P j, Int.natCast_ediv, Int.natCast_mul]
+    rfl
+
+theorem sqUp_natCast (P : Nat) : ∀ (j b : Nat), sqUp P j (b : Int) = (sqUpNat P j b : Int)
+  | 0, _ => rfl
+  | j + 1, b => by
+    simp only [sqUp, sqUpNat]
+    rw [← sqUp_natCast P j, ← natCast_ceilDiv (b * b) (2 ^ P) (Nat.two_pow_pos P),
+      Int.natCast_mul]
+    rfl
 
 theorem le_ceilDiv_mul (a : Int) {d : Int} (hd : 0 < d) : a ≤ -(-a / d) * d := by
   have h := Int.ediv_mul_le (-a) (show d ≠ 0 by omega)
@@ -141,6 +184,8 @@ theorem expLo_sound (P G n : Nat) (zLo : Int) (z : α) (h : (zLo : α) ≤ 2 ^ G
         (Std.le_of_lt (OrderedRing.mul_pos hGn hP))
       apply le_of_mul_le_mul_right hGn
       grind
+  unfold expLo
+  rw [← sqDown_natCast, Int.toNat_of_nonneg hbase.1]
   exact sqDown_sound F P n _ y hbase.1 hbase.2
 
 theorem expHi_sound (P G n : Nat) (zHi : Int) (z : α) (h : 2 ^ G * z ≤ (zHi : α))
@@ -173,6 +218,14 @@ theorem expHi_sound (P G n : Nat) (zHi : Int) (z : α) (h : 2 ^ G * z ≤ (zHi :
       ((-(-(pow2 P * pow2 (G + n)) / (pow2 (G + n) - zHi)) : Int) : α) := by
     apply le_of_mul_le_mul_right hδ'
     grind
+  have hstart : 0 ≤ -(-(pow2 P * pow2 (G + n)) / (pow2 (G + n) - zHi)) := by
+    rw [show pow2 (G + n) - zHi = ((pow2 (G + n) - zHi).toNat : Int) from
+        (Int.toNat_of_nonneg (by omega)).symm,
+      show pow2 P * pow2 (G + n) = ((2 ^ P * 2 ^ (G + n) : Nat) : Int) from
+        (Int.natCast_mul _ _).symm, natCast_ceilDiv _ _ (by omega)]
+    exact Int.natCast_nonneg _
+  unfold expHi
+  rw [← sqUp_natCast, Int.toNat_of_nonneg hstart]
   exact sqUp_sound F P n _ y hbase
 
 theorem invSqrt_bounds {d : Nat} (hd : 0 < d) (Q : Nat) {lo hi : Int}
