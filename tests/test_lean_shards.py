@@ -164,14 +164,16 @@ def _dropped_cell(proof: ls.ShardedProof) -> list[list[int]]:
 def tiny_proof():
     proof = ls.sharded_proof(le.exact_model(tiny_model(1)))
     assert 0 < proof.bound < 4**2
-    return proof
+    # blocks of 2 tokens: at d_vocab 4 the default size would leave no whole block to check
+    return dataclasses.replace(proof, blocks=ls.cell_blocks(proof.cert, proof.tops, size=2))
 
 
 @pytest.mark.lean
 @needs_toolchain
 def test_lean_checks_tiny_shards_and_rejects_tampering(tmp_path, shared_build, tiny_proof):  # noqa: F811
-    """Honest shards are accepted; a raised bound, a changed table entry, a changed enclosure, an
-    enlarged class and another model's witnesses are each rejected, by the shard that checks them."""
+    """Honest shards are accepted; a raised bound, a changed table entry, a raised block bound, a
+    changed enclosure, an enlarged class and another model's witnesses are each rejected, by the
+    shard that checks them."""
     p = tiny_proof
     other = ls.sharded_proof(le.exact_model(tiny_model(2)))
     cases = {
@@ -182,6 +184,9 @@ def test_lean_checks_tiny_shards_and_rejects_tampering(tmp_path, shared_build, t
         "an OV-unembed entry changed": (
             dataclasses.replace(p, witness=dataclasses.replace(p.witness, ovu_t=_bumped(p.witness.ovu_t, 1, 0, 3))),
             {"Tables1"}),
+        "a block bound raised": (
+            dataclasses.replace(p, blocks=dataclasses.replace(p.blocks, off=_bumped(p.blocks.off, 0, 0, 0))),
+            {"Tables0"}),
         "an enclosure raised": (
             dataclasses.replace(p, cert=dataclasses.replace(p.cert, exp_lo=_bumped(p.cert.exp_lo, 0, 0, 0))), {"Queries00"}),
         "a class larger than its cell test allows": (dataclasses.replace(p, gaps=_larger_class(p)), {"Queries00"}),

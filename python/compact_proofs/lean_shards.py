@@ -7,9 +7,11 @@ the check is split into the Boolean parts of ``CompactProofs.MaxOfK.GapCubicShar
 
 * ``<Root>/Model.lean``: the exact weights, the subject of the final theorem;
 * ``<Root>/Data.lean``: the certificate (tables, ``exp`` enclosures), the packed-product
-  witness (``TableWitness``), the top-2 witness (``Tops``) and the gaps;
+  witness (``TableWitness``), the top-2 witness (``Tops``), the block bounds (``Blocks``) and
+  the gaps;
 * ``<Root>/Base.lean``: shapes, the query and direct products, ``1/sqrt`` bounds, the count;
-* ``<Root>/Tables<i>.lean``: the three packed-product parts and the witness rows of position i;
+* ``<Root>/Tables<i>.lean``: the three packed-product parts, the witness rows and the block
+  bounds of position i;
 * ``<Root>/Queries<j>.lean``: enclosures and cells of a block of query tokens;
 * ``<Root>.lean``: combines the parts with ``shards_sound`` into the accuracy theorem.
 
@@ -106,6 +108,44 @@ def table_witness(em: ExactModel) -> TableWitness:
     )
 
 
+#: Tokens per block of ``CompactProofs.MaxOfK.Blocks`` (``benchmarks/cell_blocks.md``: the fewest
+#: terms on seed 123).
+BLOCK_SIZE = 8
+
+
+@dataclass(frozen=True)
+class CellBlocks:
+    """``CompactProofs.MaxOfK.Blocks``: per block of ``size`` tokens, the least ``exp`` lower
+    enclosure and the largest upper one of each query token and position, and the least
+    OV-unembed part ``ovu[i][t][mx] - rowBound(top-2 of row (i, t), mx)`` of each position and
+    maximum, so that one ``pick`` term bounds the terms of a whole block."""
+
+    size: int
+    lo: list[list[list[int]]]  # [q][i][b]
+    hi: list[list[list[int]]]  # [q][i][b]
+    off: list[list[list[int]]]  # [i][mx][b]
+
+
+def cell_blocks(cert: AccuracyCertificate, tops: Tops, size: int = BLOCK_SIZE) -> CellBlocks:
+    """The block bounds of ``CellBlocks``, exact. Time O(v^2 K)."""
+    v, k = len(cert.exp_lo), len(cert.exp_lo[0])
+    starts = range(0, v, size)
+
+    def blocks(row: Sequence[int], reduce) -> list[int]:
+        return [reduce(row[b:b + size]) for b in starts]
+
+    def off(i: int, mx: int, t: int) -> int:
+        bound = tops.ovu_top2[i][t] if mx == tops.ovu_arg[i][t] else tops.ovu_top1[i][t]
+        return cert.ovu[i][t][mx] - bound
+
+    return CellBlocks(
+        size=size,
+        lo=[[blocks(cert.exp_lo[q][i], min) for i in range(k)] for q in range(v)],
+        hi=[[blocks(cert.exp_hi[q][i], max) for i in range(k)] for q in range(v)],
+        off=[[blocks([off(i, mx, t) for t in range(v)], min) for mx in range(v)] for i in range(k)],
+    )
+
+
 @dataclass(frozen=True)
 class ShardedProof:
     """Everything a sharded theorem needs, found (not trusted) by Python."""
@@ -114,6 +154,7 @@ class ShardedProof:
     cert: AccuracyCertificate
     witness: TableWitness
     tops: Tops
+    blocks: CellBlocks
     gaps: list[list[int]]  # [q][mx], 0 = no claim
     bound: int
 
@@ -128,7 +169,8 @@ def sharded_proof(em: ExactModel) -> ShardedProof:
     found = gap_classes.gaps(gap_classes.GapTables.from_lean_certificate(em, cert), cubic=True)
     bound = sum(gap_classes.cell_count(em.n_ctx, q, m, g) for (q, m), g in found.items())
     cert = dataclasses.replace(cert, bound=bound)
-    return ShardedProof(em, cert, table_witness(em), gap_classes.lean_tops(cert),
+    tops = gap_classes.lean_tops(cert)
+    return ShardedProof(em, cert, table_witness(em), tops, cell_blocks(cert, tops),
                         gap_classes.gap_matrix(found, em.d_vocab), bound)
 
 
@@ -259,6 +301,16 @@ def tops : Tops where
   directTop1 := {unpack_literal(tops.direct_top1)}
   directTop2 := {unpack_literal(tops.direct_top2)}
 
+/-- One `pick` term per block of {proof.blocks.size} tokens (`blockCellOk`). -/
+def blocks : Blocks where
+  size := {proof.blocks.size}
+  lo :=
+    {_rows3(proof.blocks.lo, ind)}
+  hi :=
+    {_rows3(proof.blocks.hi, ind)}
+  off :=
+    {_rows3(proof.blocks.off, ind)}
+
 /-- The gap of every cell `(q, mx)` (`0`: no claim) and the claimed count. -/
 def gapCertificate : GapCertificate where
   bound := {proof.bound}
@@ -289,9 +341,11 @@ theorem count_ok : gapCertificate.bound ≤ gapCount {model_name} gapCertificate
         texts[mod] = generated_module(
             [data_mod], f"Tables of position {i} for `{model_name}`",
             f"\nThe packed products of position {i} (`tablesPartOk`: keys and scores; values, OV and\n"
-            f"OV-unembed; the same transposed) and the top-2 witness of its OV-unembed rows.",
+            f"OV-unembed; the same transposed), the top-2 witness of its OV-unembed rows and its block\n"
+            f"bounds (`blocksOk`).",
             mod,
-            parts + f"\ntheorem tops_{i} : ovuTopsOk {model_name} certificate tops {i} = true := by\n  decide +kernel\n",
+            parts + f"\ntheorem tops_{i} : ovuTopsOk {model_name} certificate tops {i} = true := by\n  decide +kernel\n"
+            + f"\ntheorem blocks_{i} : blocksOk {model_name} certificate tables tops blocks {i} = true := by\n  decide +kernel\n",
             common, opens=opens_data)
 
     query_mods = []
@@ -301,14 +355,14 @@ theorem count_ok : gapCertificate.bound ≤ gapCount {model_name} gapCertificate
         query_mods.append((mod, qs))
         body = "\n".join(
             f"theorem enclosures_{q} : queryEnclosuresOk {model_name} certificate tops {q} = true := by\n  decide +kernel\n\n"
-            f"theorem cells_{q} : queryCellsOk {model_name} certificate tables tops gapCertificate {q} = true := by\n"
+            f"theorem cells_{q} : queryCellsOk {model_name} certificate tables tops blocks gapCertificate {q} = true := by\n"
             "  decide +kernel\n"
             for q in qs
         )
         texts[mod] = generated_module(
             [data_mod], f"Query tokens {qs[0]}-{qs[-1]} of `{model_name}`",
             "\nFor each query token: its `exp` enclosures, their signs and its direct-row witness\n"
-            "(`queryEnclosuresOk`), and its claimed cells in walking form (`queryCellsOk`).",
+            "(`queryEnclosuresOk`), and its claimed cells, with block terms where they suffice (`queryCellsOk`).",
             mod, body, common, opens=opens_data)
 
     def chain(name: str, pred: str, facts: list[str]) -> str:
@@ -323,12 +377,13 @@ theorem count_ok : gapCertificate.bound ≤ gapCount {model_name} gapCertificate
         + chain("parts_ok", "tablePart", part_facts) + "\n"
         + chain("tops_ok", f"(ovuTopsOk {model_name} certificate tops)", [f"tops_{i}" for i in range(k)]) + "\n"
         + chain("enclosures_ok", f"(queryEnclosuresOk {model_name} certificate tops)", [f"enclosures_{q}" for q in range(v)]) + "\n"
-        + chain("cells_ok", f"(queryCellsOk {model_name} certificate tables tops gapCertificate)", [f"cells_{q}" for q in range(v)])
+        + chain("blocks_ok", f"(blocksOk {model_name} certificate tables tops blocks)", [f"blocks_{i}" for i in range(k)]) + "\n"
+        + chain("cells_ok", f"(queryCellsOk {model_name} certificate tables tops blocks gapCertificate)", [f"cells_{q}" for q in range(v)])
         + f"""
 /-- At least {proof.bound} of the {v ** k} inputs are answered correctly. -/
 theorem {theorem_name} {_FIELD_BINDERS} :
     {proof.bound} ≤ accuracy F {model_name} :=
-  shards_sound F (by decide) (by decide) base_ok parts_ok tops_ok sqrt_ok enclosures_ok cells_ok count_ok
+  shards_sound F (by decide) (by decide) base_ok parts_ok tops_ok sqrt_ok enclosures_ok blocks_ok cells_ok count_ok
 """
     )
     opens_all = opens_data + f" {base_mod} " + " ".join(table_mods + [m for m, _ in query_mods])
@@ -340,7 +395,7 @@ theorem {theorem_name} {_FIELD_BINDERS} :
 Proved here (`{theorem_name}`): at least {proof.bound} of the {v ** k} inputs are classified correctly by
 the exact real-number forward pass of `{model_name}` (`{model_mod}`), for every ordered field with an
 `ExpSqrt` structure, by the cubic gap-classes argument (`CompactProofs.MaxOfK.GapClassesCubic`).
-The check is split into {3 * k + k + 2 * v + 3} kernel evaluations in {1 + k + len(query_mods)} modules
+The check is split into {3 * k + 2 * k + 2 * v + 3} kernel evaluations in {1 + k + len(query_mods)} modules
 (`CompactProofs.MaxOfK.GapCubicShards`), combined here by `shards_sound`. Parameters: {cert.squarings}
 squarings at {cert.exp_prec} fractional bits for `exp`, {cert.sqrt_prec} bits for `1 / sqrt d_head`.
 Not proved: anything about the float32 deployment of the model (rounded arithmetic).""",
