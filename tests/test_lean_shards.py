@@ -195,7 +195,7 @@ def test_lean_checks_tiny_shards_and_rejects_tampering(tmp_path, shared_build, t
     for name, (proof, may_fail) in cases.items():
         root = copy_tree(tmp_path / name.replace(" ", "_").replace("'", ""))
         _write(root, proof)
-        res = run_check(root, shared_build, axiom_audit=False)
+        res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_ROOT])
         failed = {m.name.removeprefix(TINY_ROOT + ".") for m in res.modules if m.status == "failed"}
         if not may_fail:
             assert res.ok, res.errors + [m.output for m in res.modules if m.status == "failed"]

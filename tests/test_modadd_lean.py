@@ -183,7 +183,7 @@ def test_lean_checks_tiny_modadd_and_rejects_tampering(tmp_path, shared_build, t
     for name, (t, c, may_fail) in cases.items():
         root = copy_tree(tmp_path / name.replace(" ", "_").replace("'", ""))
         _write(root, im, t, c)
-        res = run_check(root, shared_build, axiom_audit=False)
+        res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_ROOT])
         failed = {re.sub(r"\d+$", "", m.name.removeprefix(TINY_ROOT + ".")) for m in res.modules if m.status == "failed"}
         if not may_fail:
             assert res.ok, res.errors + [m.output for m in res.modules if m.status == "failed"]
