@@ -5,7 +5,7 @@ open Lake DSL
 Build description for machines with `elan` (which reads `lean-toolchain`). The pinned
 release is the one closest to the toolchain this repository checks with offline, the
 WebAssembly build of Lean 4.28.0-pre from npm (`scripts/install_lean.sh`,
-`python -m compact_proofs.lean_bridge check`). Both build the same files under `lean/`
+`python -m compact_proofs.lean.bridge check`). Both build the same files under `lean/`
 with the same options: no auto-bound implicits, warnings are errors.
 -/
 

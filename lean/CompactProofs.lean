@@ -59,6 +59,6 @@ Kernel-checked certificates about small transformers, in core Lean only (no Math
   applies them to the shipped p = 59, seed-1 model (`modadd_p59_seed1_accuracy`).
 
 Trust: no `sorry`, no axioms of our own, no `native_decide`; the driver
-`python -m compact_proofs.lean_bridge check` audits the sources and lists the axioms
+`python -m compact_proofs.lean.bridge check` audits the sources and lists the axioms
 every theorem depends on.
 -/

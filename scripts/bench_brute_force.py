@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from compact_proofs.brute_force import exact_verdicts, float32_verdicts
-from compact_proofs.provenance import provenance, provenance_markdown
-from compact_proofs.zoo import load_model
+from compact_proofs.maxofk.brute_force import exact_verdicts, float32_verdicts
+from compact_proofs.core.provenance import provenance, provenance_markdown
+from compact_proofs.maxofk.zoo import load_model
 
 
 def main() -> None:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compact_proofs import lean_export, lean_shards
-from compact_proofs.provenance import REPO_ROOT, provenance, provenance_markdown
-from compact_proofs.strategies import gap_classes
-from compact_proofs.zoo import load_model
+from compact_proofs.maxofk import lean_export, lean_shards
+from compact_proofs.core.provenance import REPO_ROOT, provenance, provenance_markdown
+from compact_proofs.maxofk.strategies import gap_classes
+from compact_proofs.maxofk.zoo import load_model
 
 BLOCK_SIZES = (4, 8, 16)
 

@@ -21,12 +21,12 @@ import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from compact_proofs.certify import THEOREM_TAG
-from compact_proofs.lean_bridge import TRUST_LABEL, check_project, find_toolchain
+from compact_proofs.lean.render import THEOREM_TAG
+from compact_proofs.lean.bridge import TRUST_LABEL, check_project, find_toolchain
 from compact_proofs.modadd import zoo as modadd_zoo
 from compact_proofs.modadd.certificate import weights_sha256
-from compact_proofs.provenance import REPO_ROOT, provenance, provenance_markdown
-from compact_proofs.zoo import read_record
+from compact_proofs.core.provenance import REPO_ROOT, provenance, provenance_markdown
+from compact_proofs.maxofk.zoo import read_record
 
 
 def zoo_models_by_hash() -> dict[str, str]:

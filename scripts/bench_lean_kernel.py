@@ -36,8 +36,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from compact_proofs.lean_bridge import RunOutput, find_toolchain, run_measured
-from compact_proofs.provenance import REPO_ROOT, provenance, provenance_markdown
+from compact_proofs.lean.bridge import RunOutput, find_toolchain, run_measured
+from compact_proofs.core.provenance import REPO_ROOT, provenance, provenance_markdown
 
 #: Bits per packed field; values are stored as ``v + 2 ** (W - 1)``.
 W = 26
@@ -337,7 +337,7 @@ def main() -> None:
     toolchain = find_toolchain(REPO_ROOT)
     olean = REPO_ROOT / "build/lean/olean"
     if not (olean / "CompactProofs/Matrix.olean").exists():
-        raise SystemExit(f"{olean}/CompactProofs/Matrix.olean missing: build the library first (python -m compact_proofs.lean_bridge check)")
+        raise SystemExit(f"{olean}/CompactProofs/Matrix.olean missing: build the library first (python -m compact_proofs.lean.bridge check)")
     results: list[Result] = []
     load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 
-from compact_proofs import plots, sweep, zoo
-from compact_proofs.provenance import provenance, provenance_markdown
+from compact_proofs.maxofk import plots, sweep, zoo
+from compact_proofs.core.provenance import provenance, provenance_markdown
 
 
 def strategy_lines(all_rows: list[dict], zoo_rows: list[dict], strategies: list[str], n_seeds: int) -> list[str]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the kernel-checked accuracy theorem of a shipped Max-of-4 model (default: seed 123):
 lean/CompactProofs/Generated/Seed<N>.lean and the shards under lean/CompactProofs/Generated/Seed<N>/
-(`compact_proofs.lean_shards`), proving its `gap_classes_cubic` bound as `maxOf4_seed<N>_accuracy`.
+(`compact_proofs.maxofk.lean_shards`), proving its `gap_classes_cubic` bound as `maxOf4_seed<N>_accuracy`.
 
 Usage (from the repository root):
 
@@ -23,10 +23,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "python"))
 
-from compact_proofs import lean_export, lean_shards  # noqa: E402
-from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
-from compact_proofs.strategies import gap_classes  # noqa: E402
-from compact_proofs.zoo import load_model, record_path  # noqa: E402
+from compact_proofs.maxofk import lean_export, lean_shards  # noqa: E402
+from compact_proofs.lean.render import module_path, write_generated_module  # noqa: E402
+from compact_proofs.maxofk.strategies import gap_classes  # noqa: E402
+from compact_proofs.maxofk.zoo import load_model, record_path  # noqa: E402
 
 COMMAND = "python scripts/gen_maxof4_theorem.py"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "python"))
 
-from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
+from compact_proofs.lean.render import module_path, write_generated_module  # noqa: E402
 from compact_proofs.modadd import lean_certificate, lean_modules  # noqa: E402
 from compact_proofs.modadd.certificate import weights_sha256  # noqa: E402
 from compact_proofs.modadd.zoo import load_model, record_path  # noqa: E402

@@ -11,7 +11,7 @@ numpy seed (``synthetic_ov_weights``): the unembedding is close to the transpose
 embedding and ``W_V W_O`` close to the identity, so EVOU is nearly ``W_E W_E^T``, with
 embedding rows growing with the token index; the noise makes the low tokens fail to copy.
 A trained model can be exported with
-``compact_proofs.ov_certificate.export_ov_copying_certificate`` instead.
+``compact_proofs.maxofk.ov_certificate.export_ov_copying_certificate`` instead.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "python"))
 
-from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
-from compact_proofs.ov_certificate import build_certificate, render_lean_module  # noqa: E402
+from compact_proofs.lean.render import module_path, write_generated_module  # noqa: E402
+from compact_proofs.maxofk.ov_certificate import build_certificate, render_lean_module  # noqa: E402
 
 MODULE = "CompactProofs.Generated.OvSmall"
 SEED = 20241125

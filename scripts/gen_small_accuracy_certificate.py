@@ -25,11 +25,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "python"))
 
-from compact_proofs import lean_export  # noqa: E402
-from compact_proofs.brute_force import brute_force  # noqa: E402
-from compact_proofs.lean_bridge import module_path, write_generated_module  # noqa: E402
-from compact_proofs.strategies import gap_classes  # noqa: E402
-from compact_proofs.zoo import load_model  # noqa: E402
+from compact_proofs.maxofk import lean_export  # noqa: E402
+from compact_proofs.maxofk.brute_force import brute_force  # noqa: E402
+from compact_proofs.lean.render import module_path, write_generated_module  # noqa: E402
+from compact_proofs.maxofk.strategies import gap_classes  # noqa: E402
+from compact_proofs.maxofk.zoo import load_model  # noqa: E402
 
 MODULE = "CompactProofs.Generated.SmallMaxOf3"
 GAP_MODULE = "CompactProofs.Generated.GapSmallMaxOf3"

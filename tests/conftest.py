@@ -10,7 +10,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from compact_proofs.model import MaxOfKTransformer
+from compact_proofs.maxofk.model import MaxOfKTransformer
 
 
 def random_model(cfg, rng: np.random.Generator, grid: float | None = None, model_cls=MaxOfKTransformer):

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compact_proofs.brute_force import PathTables, brute_force, exact_verdicts
-from compact_proofs.model import MaxOfKConfig, MaxOfKTransformer
-from compact_proofs.zoo import load_model
+from compact_proofs.maxofk.brute_force import PathTables, brute_force, exact_verdicts
+from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
+from compact_proofs.maxofk.zoo import load_model
 
 from .conftest import random_model
 from .exact_oracle import exact_correct
@@ -117,7 +117,7 @@ def test_shipped_default_model():
 @given(seed=st.integers(0, 2**32 - 1), grid=st.sampled_from([None, 0.5]))
 def test_exact_path_agrees_when_float_path_is_starved(monkeypatch, seed, grid):
     """With a huge float error allowance nearly every input goes to the exact path: same verdicts."""
-    import compact_proofs.brute_force as bf
+    import compact_proofs.maxofk.brute_force as bf
 
     cfg = MaxOfKConfig(d_vocab=4, n_ctx=3, d_model=3, d_head=2)
     model = random_model(cfg, np.random.default_rng(seed), grid=grid)

@@ -7,10 +7,10 @@ from fractions import Fraction
 
 import pytest
 
-from compact_proofs import certify as certify_mod
-from compact_proofs import zoo
+from compact_proofs.maxofk import certify as certify_mod
+from compact_proofs.maxofk import zoo
 from compact_proofs.cli import main
-from compact_proofs.strategies import STRATEGIES, StrategyResult
+from compact_proofs.maxofk.strategies import STRATEGIES, StrategyResult
 
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
 
@@ -54,7 +54,7 @@ def test_lean_theorems_are_matched_by_weights_hash(tmp_path):
 
 
 def test_certify_lean_step_checks_only_the_models_theorem_modules(tmp_path, monkeypatch):
-    from compact_proofs import lean_bridge
+    from compact_proofs.lean import bridge as lean_bridge
 
     asked = []
 
@@ -91,7 +91,7 @@ def test_cli_certify_and_bad_model_file(tmp_path, capsys):
 @pytest.mark.parametrize("strategy", ["cubic", "subcubic"])
 def test_certificate_for_another_model_is_refused(tmp_path, monkeypatch, strategy):
     """The exported certificate must carry this model's data; one made for another model fails."""
-    from compact_proofs.strategies import cubic, subcubic
+    from compact_proofs.maxofk.strategies import cubic, subcubic
 
     model, _ = zoo.load_model(SMALL)
     other = {name: w.copy() for name, w in model.weights().items()}

@@ -19,11 +19,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compact_proofs import zoo
-from compact_proofs.brute_force import exact_verdicts
-from compact_proofs.model import MaxOfKConfig, MaxOfKTransformer
-from compact_proofs.strategies import run_strategy
-from compact_proofs.strategies.cubic import (
+from compact_proofs.maxofk import zoo
+from compact_proofs.maxofk.brute_force import exact_verdicts
+from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
+from compact_proofs.maxofk.strategies import run_strategy
+from compact_proofs.maxofk.strategies.cubic import (
     CertificateError,
     CubicTables,
     centred_tables,
@@ -40,7 +40,7 @@ from compact_proofs.strategies.cubic import (
     ub_sum,
     valid_cells,
 )
-from compact_proofs.training import TrainingConfig, train
+from compact_proofs.maxofk.training import TrainingConfig, train
 
 from .conftest import random_model
 

@@ -14,12 +14,13 @@ import time
 
 import pytest
 
-from compact_proofs import zoo
-from compact_proofs.brute_force import exact_verdicts
-from compact_proofs.strategies.cubic import CertificateError
-from compact_proofs.strategies.cubic_tight import check_certificate as tight_check
-from compact_proofs.strategies.cubic_tight import cubic_tight
-from compact_proofs.strategies.cubic_tight_certificate import FORMAT, certificate, check_certificate
+from compact_proofs.maxofk import zoo
+from compact_proofs.maxofk.brute_force import exact_verdicts
+from compact_proofs.maxofk.strategies.cubic import CertificateError
+from compact_proofs.maxofk.strategies.cubic_tight import certificate
+from compact_proofs.maxofk.strategies.cubic_tight import check_certificate as tight_check
+from compact_proofs.maxofk.strategies.cubic_tight import cubic_tight
+from compact_proofs.maxofk.strategies.cubic_tight_certificate import FORMAT, check_certificate
 
 from .test_cubic import small_model
 

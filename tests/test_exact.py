@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from compact_proofs.exact import Dyadic
+from compact_proofs.core.exact import Dyadic
 
 finite32 = st.floats(width=32, allow_nan=False, allow_infinity=False)
 

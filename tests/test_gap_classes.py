@@ -13,11 +13,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compact_proofs import zoo
-from compact_proofs.brute_force import exact_verdicts
-from compact_proofs.model import MaxOfKConfig
-from compact_proofs.strategies import run_strategy
-from compact_proofs.strategies.gap_classes import (
+from compact_proofs.maxofk import zoo
+from compact_proofs.maxofk.brute_force import exact_verdicts
+from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.maxofk.strategies import run_strategy
+from compact_proofs.maxofk.strategies.gap_classes import (
     GapCertificateError,
     GapTables,
     cell_count,
@@ -25,7 +25,7 @@ from compact_proofs.strategies.gap_classes import (
     check_certificate,
     gaps,
 )
-from compact_proofs.training import TrainingConfig, train
+from compact_proofs.maxofk.training import TrainingConfig, train
 
 from .conftest import random_model
 

@@ -1,4 +1,4 @@
-"""The Lean accuracy certificate for Max-of-K models (``compact_proofs.lean_export``,
+"""The Lean accuracy certificate for Max-of-K models (``compact_proofs.maxofk.lean_export``,
 ``lean/CompactProofs/MaxOfK``): the Python mirror of the checker against exact brute
 force and interval arithmetic, rejection of tampered certificates in Python and (marker
 ``lean``) by the Lean kernel, and the generated module being up to date."""
@@ -14,11 +14,11 @@ import mpmath
 import numpy as np
 import pytest
 
-from compact_proofs import lean_export as le
-from compact_proofs.brute_force import PathTables, exact_verdicts
-from compact_proofs.model import MaxOfKConfig
-from compact_proofs.strategies import gap_classes as gc
-from compact_proofs.zoo import load_model
+from compact_proofs.maxofk import lean_export as le
+from compact_proofs.maxofk.brute_force import PathTables, exact_verdicts
+from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.maxofk.strategies import gap_classes as gc
+from compact_proofs.maxofk.zoo import load_model
 
 from .conftest import load_script, random_model
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
@@ -182,8 +182,8 @@ def test_render_is_deterministic(tiny):
 
 def test_generated_module_names_its_model_for_certify():
     """``certify`` finds the small model's theorem by the sha256 of the shipped weights."""
-    from compact_proofs.certify import lean_theorems_for
-    from compact_proofs.zoo import read_record
+    from compact_proofs.lean.render import lean_theorems_for
+    from compact_proofs.maxofk.zoo import read_record
 
     record = read_record(REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json")
     found = lean_theorems_for(record.sha256, REPO / "lean")
@@ -307,7 +307,7 @@ def test_lean_accepts_tiny_certificate(tmp_path, shared_build, tiny):  # noqa: F
     em, cert, _ = tiny
     root = copy_tree(tmp_path)
     _write_tiny(root, em, cert)
-    # the axiom audit of these theorems is part of `python -m compact_proofs.lean_bridge check`
+    # the axiom audit of these theorems is part of `python -m compact_proofs.lean.bridge check`
     res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE, "CompactProofs.Generated.SmallMaxOf3"])
     assert res.ok, res.errors + [m.output for m in res.modules]
     assert status(res, TINY_MODULE) in ("built", "cached")  # cached: the same text was built earlier in this build dir

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from compact_proofs import lean_bridge as lb
+from compact_proofs.lean import bridge as lb
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATED = Path("CompactProofs/Generated/OvSmall.lean")

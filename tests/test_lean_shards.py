@@ -1,4 +1,4 @@
-"""The sharded Lean proof of a ``gap_classes_cubic`` bound (``compact_proofs.lean_shards``,
+"""The sharded Lean proof of a ``gap_classes_cubic`` bound (``compact_proofs.maxofk.lean_shards``,
 ``CompactProofs.MaxOfK.GapCubicShards``): packed literals, the packed-product witness, the
 generated seed-123 modules being up to date, and (marker ``lean``) the kernel accepting an honest
 tiny model and rejecting tampered shards."""
@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compact_proofs import lean_export as le
-from compact_proofs import lean_shards as ls
-from compact_proofs.certify import lean_theorems_for
-from compact_proofs.model import MaxOfKConfig
-from compact_proofs.strategies import gap_classes as gc
-from compact_proofs.zoo import load_model
+from compact_proofs.maxofk import lean_export as le
+from compact_proofs.maxofk import lean_shards as ls
+from compact_proofs.lean.render import lean_theorems_for
+from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.maxofk.strategies import gap_classes as gc
+from compact_proofs.maxofk.zoo import load_model
 
 from .conftest import load_script, random_model
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401

@@ -19,7 +19,7 @@ from compact_proofs.modadd.identity import closed_form, relu_integral, symbolic_
 from compact_proofs.modadd.model import ModAddConfig, ModAddTransformer, all_inputs
 from compact_proofs.modadd.report import GoodCriteria, analyse
 from compact_proofs.modadd.training import ModAddTrainingConfig, split, train
-from compact_proofs.zoo import ModelFileError
+from compact_proofs.core.modelfile import ModelFileError
 
 from . import conftest
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compact_proofs.certify import lean_theorems_for
+from compact_proofs.lean.render import lean_theorems_for
 from compact_proofs.modadd import lean_certificate as lc
 from compact_proofs.modadd import lean_modules as lm
 from compact_proofs.modadd import zoo

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from compact_proofs.model import (
+from compact_proofs.maxofk.model import (
     MaxOfKConfig,
     MaxOfKTransformer,
     from_transformer_lens_state_dict,

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compact_proofs.ov_certificate import (
+from compact_proofs.maxofk.ov_certificate import (
     build_certificate,
     copying_threshold,
     exact_evou,
     export_ov_copying_certificate,
-    float32_to_dyadic,
     matrix_to_dyadic,
 )
+from compact_proofs.core.exact import float32_to_dyadic
 
 REPO = Path(__file__).resolve().parents[1]
 

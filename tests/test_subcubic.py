@@ -12,13 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compact_proofs.brute_force import exact_verdicts
-from compact_proofs.exact import Dyadic
-from compact_proofs.model import MaxOfKConfig, MaxOfKTransformer
-from compact_proofs.strategies import STRATEGIES
-from compact_proofs.strategies import subcubic as sc
-from compact_proofs.strategies import subcubic_eqke as eqke
-from compact_proofs.strategies import subcubic_eupu as eupu
+from compact_proofs.maxofk.brute_force import exact_verdicts
+from compact_proofs.core.exact import Dyadic
+from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
+from compact_proofs.maxofk.strategies import STRATEGIES
+from compact_proofs.maxofk.strategies import subcubic as sc
+from compact_proofs.maxofk.strategies import subcubic_eqke as eqke
+from compact_proofs.maxofk.strategies import subcubic_eupu as eupu
 
 from .conftest import random_model
 
@@ -346,7 +346,7 @@ def test_certificate_tampering_is_rejected(cert_model):
 
 @pytest.mark.slow
 def test_seed_50_default_and_best():
-    from compact_proofs import zoo
+    from compact_proofs.maxofk import zoo
 
     model, _ = zoo.load_model(50)
     default = STRATEGIES["subcubic"](model)

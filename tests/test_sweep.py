@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compact_proofs import plots, sweep, zoo
-from compact_proofs.model import MaxOfKConfig
-from compact_proofs.strategies import STRATEGIES, StrategyResult
+from compact_proofs.core.modelfile import ModelFileError
+from compact_proofs.maxofk import plots, sweep, zoo
+from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.maxofk.strategies import STRATEGIES, StrategyResult
 
 from .conftest import random_model
 
@@ -91,7 +92,7 @@ def test_load_models_validates_and_dedupes(model_paths, tmp_path):
     assert len({s.digest for s in specs}) == 3
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(zoo.ModelFileError, match="bad.json"):
+    with pytest.raises(ModelFileError, match="bad.json"):
         sweep.load_models(paths=[bad])
 
 
@@ -111,7 +112,7 @@ def test_cache_key_depends_on_weights_strategy_and_code(models):
     assert len(keys) == 4
     # cubic_tight builds on cubic, so its code version covers cubic's source too
     closure = sweep._module_closure(sys.modules[STRATEGIES["cubic_tight"].__module__])
-    assert "compact_proofs.strategies.cubic" in closure and sweep._REGISTRY_MODULE not in closure
+    assert "compact_proofs.maxofk.strategies.cubic" in closure and sweep._REGISTRY_MODULE not in closure
 
 
 # --------------------------------------------------------------------------------------

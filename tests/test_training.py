@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from compact_proofs.model import MaxOfKConfig
-from compact_proofs.training import TrainingConfig, derive_seed, train
+from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.maxofk.training import TrainingConfig, train
+from compact_proofs.core.seeds import derive_seed
 
 SMALL = MaxOfKConfig(d_vocab=8, n_ctx=3, d_model=8, d_head=8)
 SHORT = TrainingConfig(steps=60, eval_every=30)

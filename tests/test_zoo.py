@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compact_proofs import zoo
-from compact_proofs.model import MaxOfKConfig
-from compact_proofs.zoo import ModelFileError, load_model, save_model
+from compact_proofs.maxofk import zoo
+from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.core.modelfile import ModelFileError
+from compact_proofs.maxofk.zoo import load_model, save_model
 
 from .conftest import random_model
 

@@ -16,7 +16,7 @@ The model *copies* token `t` along this path when `EVOU[t][t] > EVOU[t][x]` for 
 
 ## Exactness of the weights
 The trained weights are float32 numbers, and every finite float32 is a dyadic rational
-`m · 2^e` with `m, e` integers. The exporter (`compact_proofs.ov_certificate`) writes each
+`m · 2^e` with `m, e` integers. The exporter (`compact_proofs.maxofk.ov_certificate`) writes each
 weight matrix `W` as an integer matrix `M` together with one exponent `e_W` for the whole
 matrix, so that `W = 2^(e_W) · M` exactly. Hence
 

@@ -8,14 +8,15 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import zoo
-from .lean_bridge import LeanCheckError
+from .core.modelfile import ModelFileError
+from .core.progress import Progress
+from .core.provenance import repo_relative
+from .lean.bridge import LeanCheckError
+from .maxofk import zoo
+from .maxofk.model import MaxOfKConfig
+from .maxofk.sweep import add_sweep_command
 from .modadd.certificate import CertificateError
 from .modadd.cli import add_modadd_command
-from .provenance import repo_relative
-from .sweep import add_sweep_command
-from .model import MaxOfKConfig
-from .progress import Progress
 
 
 def _parse_seeds(args: argparse.Namespace) -> list[int]:
@@ -25,7 +26,7 @@ def _parse_seeds(args: argparse.Namespace) -> list[int]:
 
 
 def _train_one(seed: int, directory: Path, progress: bool | None, cfg: "MaxOfKConfig") -> str:
-    from .training import TrainingConfig, train
+    from .maxofk.training import TrainingConfig, train
 
     tcfg = TrainingConfig()
     model, metrics = train(cfg, seed, tcfg, progress=progress)
@@ -50,7 +51,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def _brute_force_one(record_path: Path, float32: bool, progress: bool | None, threads: int | None) -> dict:
     import torch
 
-    from .brute_force import brute_force
+    from .maxofk.brute_force import brute_force
 
     if threads:
         torch.set_num_threads(threads)
@@ -104,7 +105,7 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
-    from .certify import certify
+    from .maxofk.certify import certify
 
     path = args.model or zoo.record_path(args.seed, args.directory)
     strategies = tuple(s for s in args.strategies.split(",") if s)
@@ -114,7 +115,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
 
 
 def cmd_lean_check(args: argparse.Namespace) -> int:
-    from .lean_bridge import main as lean_main
+    from .lean.bridge import main as lean_main
 
     return lean_main(["check", "--jobs", str(args.jobs)] + (["--clean"] if args.clean else []) + args.targets)
 
@@ -143,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("results/brute_force.json"), help="JSON output")
     p.set_defaults(func=cmd_brute_force)
 
-    from .certify import DEFAULT_STRATEGIES
+    from .maxofk.certify import DEFAULT_STRATEGIES
 
     p = sub.add_parser("certify", help="the main job: brute force, strategies, certificates, Lean check, report")
     p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help=f"zoo seed (default {zoo.DEFAULT_SEED})")
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (zoo.ModelFileError, LeanCheckError, CertificateError) as exc:
+    except (ModelFileError, LeanCheckError, CertificateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

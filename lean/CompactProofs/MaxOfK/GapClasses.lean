@@ -6,7 +6,7 @@ public import CompactProofs.MaxOfK.Checker
 # Gap classes: a compact accuracy checker for Max-of-K models, and its soundness
 
 The checker of `CompactProofs.MaxOfK.Checker` decides every input on its own. This one
-decides whole classes of inputs at once (Python: `compact_proofs.strategies.gap_classes`).
+decides whole classes of inputs at once (Python: `compact_proofs.maxofk.strategies.gap_classes`).
 
 ## The argument
 For an input `x` with query token `q = x_(K-1)` and maximum `mx`, `inputOk` asks

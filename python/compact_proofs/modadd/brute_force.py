@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..exact import Dyadic
+from ..core.exact import Dyadic
 from .model import ModAddTransformer, all_inputs
 
 _U = 2.0**-53

@@ -49,8 +49,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from ..exact import Dyadic
-from ..zoo import ModelFileError
+from ..core.exact import Dyadic
 from .brute_force import ExactTables, exact_verdicts
 from .model import ModAddTransformer
 

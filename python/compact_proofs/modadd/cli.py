@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from ..zoo import ModelFileError
+from ..core.modelfile import ModelFileError
 from . import zoo
 from .certificate import CertificateError
 
@@ -80,7 +80,8 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
-    from ..certify import REPO_ROOT, lean_theorems_for
+    from ..core.provenance import REPO_ROOT
+    from ..lean.render import lean_theorems_for
     from .certificate import check, find_certificate, read_certificate, weights_sha256
 
     paths = _paths(args)

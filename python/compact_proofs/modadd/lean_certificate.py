@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..exact import Dyadic
+from ..core.exact import Dyadic
 from .certificate import fourier_basis
 from .model import ModAddTransformer
 

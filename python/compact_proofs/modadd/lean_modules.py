@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..lean_shards import generated_module, unpack_literal
+from ..lean.render import generated_module, unpack_literal
 from .lean_certificate import IntModel, IntTables, LeanCertificate
 
 #: Operands per ``Rows<i>`` module (one theorem, about 12 s of kernel time, each).

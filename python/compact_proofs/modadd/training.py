@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn.functional as F
 
-from ..progress import Progress
-from ..training import derive_seed
+from ..core.progress import Progress
+from ..core.seeds import derive_seed
 from .model import ModAddConfig, ModAddTransformer, all_inputs
 
 

@@ -1,7 +1,7 @@
 """Shipped modular-addition models: deterministic ``.npz`` plus a JSON record, validated on load.
 
-Same layout and checks as the Max-of-K zoo (``compact_proofs.zoo``), whose deterministic npz
-writer, weights validator and ``ModelFileError`` are reused: ``p59-seed-00000.npz`` holds one
+Same layout and checks as the Max-of-K zoo, through the shared ``core.modelfile`` (deterministic
+npz writer, record and weights readers, ``ModelFileError``): ``p59-seed-00000.npz`` holds one
 float32 array per parameter of ``ModAddConfig``; ``p59-seed-00000.json`` holds the format tag,
 version, seed, model config, training config, metrics and the sha256 of the ``.npz``.
 """
@@ -12,9 +12,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from ..zoo import ZOO_DIR, ModelRecord, _npz_bytes, read_record_json, read_weights
+from ..core.modelfile import ZOO_DIR, ModelRecord, npz_bytes, read_record_json, read_weights
 from .model import PARAMETER_NAMES, ModAddConfig, ModAddTransformer
 
 FORMAT = "compact-proofs/modadd-model"
@@ -46,7 +46,7 @@ def save_model(
 ) -> Path:
     """Write ``p{p}-seed-XXXXX.npz`` and ``.json``; returns the JSON path."""
     directory.mkdir(parents=True, exist_ok=True)
-    data = _npz_bytes(model.weights(), PARAMETER_NAMES)
+    data = npz_bytes(model.weights(), PARAMETER_NAMES)
     path = record_path(model.cfg.p, seed, directory)
     weights_file = path.with_suffix(".npz").name
     (directory / weights_file).write_bytes(data)

@@ -146,9 +146,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from ..exact import Dyadic
+from ...core.exact import Dyadic
 from ..model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
-from . import StrategyResult, register
+from .registry import StrategyResult, register
 from .cubic import CubicTables, FlopCounter, to_float
 from .subcubic_eqke import (
     ATTENTION_ERROR_OPTIONS,

@@ -1,6 +1,6 @@
 """The reference strategy: exact brute force over the whole input space, as a registered strategy.
 
-``brute_force`` wraps ``compact_proofs.brute_force.brute_force`` (exact verdicts under the
+``brute_force`` wraps ``compact_proofs.maxofk.brute_force.brute_force`` (exact verdicts under the
 real-number semantics of the float32 weights; the plain float32 pass is skipped). Its
 ``correct_lower_bound`` is the exact number of correct inputs, so every other strategy's bound
 must be at most it, and the sweep normalises bounds by its accuracy.
@@ -27,7 +27,7 @@ from fractions import Fraction
 
 from .. import brute_force as exact
 from ..model import MaxOfKConfig, MaxOfKTransformer
-from . import StrategyResult, register
+from .registry import StrategyResult, register
 
 
 def forward_flops(cfg: MaxOfKConfig) -> int:

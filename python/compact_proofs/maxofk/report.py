@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .provenance import provenance_markdown
+from ..core.provenance import provenance_markdown
 
 
 def _lean_status(row: dict[str, Any], lean_ran: bool) -> str:

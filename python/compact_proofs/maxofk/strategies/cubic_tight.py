@@ -69,23 +69,27 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from ..model import MaxOfKTransformer
-from . import StrategyResult, register
+from .registry import StrategyResult, register
 from .cubic import (
     _ABS,
     _REL,
     FlopCounter,
+    _ratio,
     centred_tables,
     count_from_sizes,
     prove_cubic,
     ub_products,
+    table_fields,
     ub_sum,
     unexplained_dimensionality,
     valid_cells,
 )
+from .cubic_tight_certificate import FORMAT, VERSION, check_certificate  # noqa: F401  (the checker, re-exported)
 
 
 def fast_float(values: np.ndarray, exp: int) -> np.ndarray:
@@ -300,15 +304,56 @@ def cubic_tight(model: MaxOfKTransformer) -> StrategyResult:
     )
 
 
-def certificate(model: MaxOfKTransformer) -> dict:
-    """The certificate of ``cubic_tight`` (see ``cubic_tight_certificate.certificate``)."""
-    from .cubic_tight_certificate import certificate as make
-
-    return make(model)
+def _pair(x: float) -> list[int] | None:
+    return _ratio(x) if np.isfinite(x) else None
 
 
-def check_certificate(cert: dict, *, verify_exp: bool = True) -> int:
-    """Exact re-check of a ``cubic_tight`` certificate (see ``cubic_tight_certificate``)."""
-    from .cubic_tight_certificate import check_certificate as check
+def certificate(model: MaxOfKTransformer, n_grid: int = 4) -> dict[str, Any]:
+    """Run ``cubic_tight`` and return its certificate (format: ``cubic_tight_certificate``'s docstring).
 
-    return check(cert, verify_exp=verify_exp)
+    Time: that of the proof plus O(v^3) to list the sets.
+    """
+    record: dict = {}
+    count, _, cert0, sets = prove_tight(model, n_grid, record)
+    base = record["base"]
+    tb = base.tables
+    v, k = tb.d_vocab, tb.n_ctx
+    part0, part, chord_u = record["part0"], record["part"], record.get("chord_u", {})
+    used: dict[str, set] = {"U": set(), "D": set()}
+    groups = []
+    for m in range(v):
+        row = []
+        for q in range(v):
+            cells = []
+            for c in range(k):
+                entry = None
+                if q <= m and c == 0 and cert0[m, q]:
+                    entry = {"part": str(part0[m, q]), "tokens": [m]}
+                elif q <= m and c >= 1 and sets[c][m, q].any():
+                    toks = [int(t) for t in np.nonzero(sets[c][m, q])[0]]
+                    entry = {"part": str(part[c][m, q]), "tokens": toks}
+                    if entry["part"] == "B":
+                        alts = ["U" if chord_u[c][m, q, t] else "D" for t in toks]
+                        entry["alt"] = alts
+                        for t, a in zip(toks, alts):
+                            used[a].add((m, t))
+                cells.append(entry)
+            row.append(cells)
+        groups.append(row)
+    phi = record.get("phi", {"U": [], "D": []})
+    chord_phi = {
+        alt: [[[_pair(phi[alt][g][m, t]) if (m, t) in used[alt] else None for t in range(v)]
+               for m in range(v)] for g in range(len(phi[alt]))]
+        for alt in ("U", "D")
+    }
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "strategy": "cubic_tight",
+        "n_grid": n_grid,
+        **table_fields(base),
+        "chord_phi": chord_phi,
+        "groups": groups,
+        "correct_count": count,
+        "n_inputs": v**k,
+    }

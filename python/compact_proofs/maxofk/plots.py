@@ -1,6 +1,6 @@
 """Tables and plots of strategy results: the paper's per-strategy table and its Pareto plot.
 
-Input rows are mappings with the sweep's CSV columns (``compact_proofs.sweep.CSV_COLUMNS``),
+Input rows are mappings with the sweep's CSV columns (``compact_proofs.maxofk.sweep.CSV_COLUMNS``),
 typed: ``strategy`` str, ``accuracy_bound`` float, ``normalised_bound`` float or None,
 ``proof_flops`` int, ``unexplained_dimensionality`` int, ``seconds`` float, ``error`` str
 (empty when the job succeeded). Rows with an error count as failures and are left out of

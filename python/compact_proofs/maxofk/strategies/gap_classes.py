@@ -53,9 +53,18 @@ from typing import Any
 
 import numpy as np
 
-from ..lean_export import AccuracyCertificate, ExactModel, Tops, exact_model, exp_hi, exp_lo, inv_sqrt_bounds, tables
+from ..lean_export import (
+    AccuracyCertificate,
+    ExactModel,
+    Tops,
+    exact_model,
+    exp_hi,
+    exp_lo,
+    inv_sqrt_bounds,
+    tables,
+)
 from ..model import MaxOfKTransformer
-from . import StrategyResult, register
+from .registry import StrategyResult, register
 
 CERTIFICATE_FORMAT = "compact-proofs/max-of-k-gap-classes-certificate"
 CERTIFICATE_VERSION = 2  # 2: the field "test"

@@ -9,14 +9,14 @@ deterministic algorithms).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 
+from ..core.progress import Progress
+from ..core.seeds import derive_seed
 from .model import MaxOfKConfig, MaxOfKTransformer
-from .progress import Progress
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,6 @@ class TrainingConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def derive_seed(seed: int, purpose: str) -> int:
-    """A 63-bit seed for one random stream ("model", "train", "test") of a model seed."""
-    digest = hashlib.sha256(f"compact-proofs/{seed}/{purpose}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") >> 1
 
 
 def sample_batch(cfg: MaxOfKConfig, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

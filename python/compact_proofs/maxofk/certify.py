@@ -20,15 +20,15 @@ hash) was built by the kernel in this run; otherwise the report says which check
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.provenance import REPO_ROOT, provenance, repo_relative
+from ..lean.render import LeanTheorem, lean_theorems_for
 from . import zoo
 from .brute_force import brute_force
-from .provenance import REPO_ROOT, provenance, repo_relative
 from .plots import plot_bound_vs_length
 from .report import write_report
 from .strategies import StrategyResult, run_strategy
@@ -43,25 +43,6 @@ DEFAULT_STRATEGIES = (
     "gap_classes",
     "gap_classes_cubic",
 )
-#: Header line of a generated Lean module that proves an accuracy bound for one model:
-#: ``-- compact-proofs-theorem: <theorem name> model-sha256=<hex> strategy=<name> bound=<int>``.
-THEOREM_TAG = re.compile(
-    r"^-- compact-proofs-theorem: (?P<theorem>\S+) model-sha256=(?P<sha>[0-9a-f]{64}) "
-    r"strategy=(?P<strategy>\S+) bound=(?P<bound>\d+)\s*$",
-    re.M,
-)
-
-
-@dataclass
-class LeanTheorem:
-    """An accuracy theorem of the Lean library about one model, as its generated module declares."""
-
-    theorem: str
-    module: str
-    strategy: str
-    bound: int
-    axioms: list[str] | None = None  # filled in by the axiom audit
-    accepted: bool = False
 
 
 @dataclass
@@ -77,17 +58,6 @@ def brute_force_point(config, accuracy: float) -> dict[str, Any]:
     return {"strategy": "brute_force", "proof_flops": brute_force_flops(config), "accuracy_bound": accuracy}
 
 
-def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
-    """Theorems declared (by :data:`THEOREM_TAG` lines) in ``lean_root`` for the model with this hash."""
-    found = []
-    for path in sorted(lean_root.rglob("*.lean")):
-        rel = path.relative_to(lean_root).with_suffix("")
-        for tag in THEOREM_TAG.finditer(path.read_text(encoding="utf-8")):
-            if tag["sha"] == sha256:
-                found.append(LeanTheorem(tag["theorem"], ".".join(rel.parts), tag["strategy"], int(tag["bound"])))
-    return found
-
-
 def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | None:
     """Write and exactly re-check the certificate of a strategy; None if it emits none.
 
@@ -95,11 +65,11 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
     (integer path tables and scales, or weights), so that data is first compared with the
     model's; the gap-classes checker reads the model itself. The returned count is the checker's, not the strategy's.
     """
-    from .strategies import cubic, cubic_tight_certificate, gap_classes, subcubic
+    from .strategies import cubic, cubic_tight, cubic_tight_certificate, gap_classes, subcubic
 
     if name in ("cubic", "cubic_paper", "cubic_tight"):
         if name == "cubic_tight":
-            cert = cubic_tight_certificate.certificate(model)
+            cert = cubic_tight.certificate(model)
         else:
             cert = cubic.certificate(model, refined=name == "cubic")
         tables = cubic.CubicTables.from_model(model)
@@ -165,7 +135,7 @@ def certify(
     if lean and not theorems:
         say("Lean: the library has no theorem about this model; nothing to check")
     elif lean:
-        from .lean_bridge import check_project
+        from ..lean.bridge import check_project
 
         say("Lean: checking this model's theorems and the library modules they import (pinned WebAssembly toolchain)")
         res = check_project(REPO_ROOT, targets=sorted({thm.module for thm in theorems}), log=say)

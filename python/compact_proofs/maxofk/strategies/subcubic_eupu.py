@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exact import Dyadic
+from ...core.exact import Dyadic
 
 EUPU_OPTIONS = ("mean_query+max_diff", "svd_query+max_diff", "max_diff", "max_diff_exact", "global_max_diff_exact")
 

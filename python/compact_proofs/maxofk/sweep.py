@@ -47,10 +47,11 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from ..core.modelfile import ModelFileError
+from ..core.progress import Progress
 from . import zoo
 from .model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
 from .plots import REFERENCE
-from .progress import Progress
 
 CACHE_FORMAT = "compact-proofs/sweep-result"
 CACHE_VERSION = 1
@@ -61,7 +62,7 @@ CSV_COLUMNS = (
 )
 # The registry module holds only the registry and the result type; leaving it out of code
 # versions keeps every cache valid when a strategy module is added to its import line.
-_REGISTRY_MODULE = "compact_proofs.strategies"
+_REGISTRY_MODULE = "compact_proofs.maxofk.strategies"
 
 
 class SweepError(ValueError):
@@ -113,9 +114,9 @@ def weights_digest(config: MaxOfKConfig, weights: dict[str, np.ndarray]) -> str:
 def load_models(seeds: Sequence[int] = (), paths: Sequence[Path | str] = (), directory: Path = zoo.MAX_OF_4_DIR) -> list[ModelSpec]:
     """Load zoo ``seeds`` (from ``directory``) then model record ``paths``; each file once, in order.
 
-    Raises ``zoo.ModelFileError`` naming the file for a missing or corrupt model.
+    Raises ``ModelFileError`` naming the file for a missing or corrupt model.
     """
-    from .provenance import repo_relative
+    from ..core.provenance import repo_relative
 
     records = [zoo.record_path(s, directory) for s in seeds] + [Path(p) for p in paths]
     out, seen = [], set()
@@ -570,7 +571,7 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
 def report_markdown(outcome: SweepOutcome, title: str = "Strategy sweep", plot_stem: str | None = "pareto") -> str:
     """The sweep report: counts, the per-strategy table, failures and provenance."""
     from .plots import markdown_table
-    from .provenance import provenance, provenance_markdown
+    from ..core.provenance import provenance, provenance_markdown
 
     seeds = [m.seed for m in outcome.models]
     lines = [
@@ -658,13 +659,13 @@ def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m compact_proofs.sweep")
+    parser = argparse.ArgumentParser(prog="python -m compact_proofs.maxofk.sweep")
     sub = parser.add_subparsers(dest="command", required=True)
     add_sweep_command(sub)
     args = parser.parse_args(["sweep", *(sys.argv[1:] if argv is None else argv)])
     try:
         return args.func(args)
-    except zoo.ModelFileError as exc:
+    except ModelFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

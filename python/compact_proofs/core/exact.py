@@ -7,6 +7,7 @@ exactly and can later be compared, rounded to float64 with known error, or writt
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,3 +81,26 @@ class Dyadic:
         """Round to nearest float64 (Python's int -> float is correctly rounded)."""
         flat = np.fromiter((float(n) for n in self.num.reshape(-1)), dtype=np.float64, count=self.num.size)
         return np.ldexp(flat, self.exp).reshape(self.num.shape)
+
+
+def float32_to_dyadic(x: float | np.floating) -> tuple[int, int]:
+    """Exact ``(m, e)`` with ``float32(x) == m * 2**e``; ``(0, 0)`` for both zeros.
+
+    Decodes the IEEE-754 binary32 bit pattern, so subnormals are exact too. The
+    mantissa is reduced to be odd (unless zero). NaN and infinities raise ``ValueError``.
+    """
+    (bits,) = struct.unpack("<I", struct.pack("<f", np.float32(x)))
+    sign = -1 if bits >> 31 else 1
+    biased = (bits >> 23) & 0xFF
+    frac = bits & 0x7FFFFF
+    if biased == 0xFF:
+        kind = "NaN" if frac else "infinity"
+        raise ValueError(f"cannot export a non-finite float32 weight ({kind}): {x!r}")
+    if biased == 0:  # zero or subnormal: frac * 2**-149
+        mantissa, exponent = frac, -149
+    else:  # normal: (2**23 + frac) * 2**(biased - 127 - 23)
+        mantissa, exponent = (1 << 23) | frac, biased - 150
+    if mantissa == 0:
+        return 0, 0
+    shift = (mantissa & -mantissa).bit_length() - 1  # trailing zero bits
+    return sign * (mantissa >> shift), exponent + shift

@@ -169,9 +169,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from ..exact import Dyadic
+from ...core.exact import Dyadic
 from ..model import MaxOfKTransformer
-from . import StrategyResult, register
+from .registry import StrategyResult, register
 
 FORMAT = "compact-proofs/max-of-k-cubic-certificate"
 VERSION = 1

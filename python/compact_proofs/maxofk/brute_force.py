@@ -38,9 +38,9 @@ import mpmath
 import numpy as np
 import torch
 
-from .exact import Dyadic
-from .model import MaxOfKConfig, MaxOfKTransformer
-from .progress import Progress
+from ..core.exact import Dyadic
+from ..core.progress import Progress
+from .model import MaxOfKTransformer
 
 # Relative slack for float64 rounding: far above the ~10 unit roundoffs (1.1e-16 each) that
 # the few operations per term can lose.

@@ -84,7 +84,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..exact import Dyadic
+from ...core.exact import Dyadic
 from ..model import MaxOfKTransformer
 
 ATTENTION_ERROR_OPTIONS = (

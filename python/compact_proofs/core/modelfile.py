@@ -1,16 +1,9 @@
-"""Shipped model weights: deterministic ``.npz`` files plus a JSON record, validated on load.
+"""Model files of every family: a JSON record beside a deterministic float32 ``.npz``, validated on load.
 
-Each model is two files side by side:
-
-* ``seed-00123.npz``: one float32 array per parameter (``W_E`` ... ``W_U``), written with
-  fixed zip timestamps so the bytes depend only on the weights. Read with
-  ``allow_pickle=False``: no pickle is ever loaded.
-* ``seed-00123.json``: format tag and version, model config, training config, seed, metrics,
-  and the sha256 of the ``.npz`` file.
-
-``load_model`` checks everything a corrupt or hand-edited file could get wrong (JSON shape,
-checksum, array names, shapes, dtype, finiteness, config consistency) and raises
-``ModelFileError`` naming the file and the problem.
+The family modules (``maxofk.zoo``, ``modadd.zoo``) add their config, format tag and model class;
+this module holds what they share: the error type, the record and weights readers, the writer of
+byte-reproducible ``.npz`` files. Weights are read with ``allow_pickle=False``: no pickle is ever
+loaded.
 """
 
 from __future__ import annotations
@@ -25,16 +18,7 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
-from .model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
-
-FORMAT = "compact-proofs/max-of-k-model"
-VERSION = 1
-ZOO_DIR = Path(__file__).resolve().parent / "zoo"
-MAX_OF_4_DIR = ZOO_DIR / "max_of_4"
-DEFAULT_SEED = 123
-# A small Max-of-3 model (d_vocab 8, d_model = d_head = 8, seed 1): small enough for
-# end-to-end kernel-checked certificates.
-SMALL_MAX_OF_3_DIR = ZOO_DIR / "small_max_of_3"
+ZOO_DIR = Path(__file__).resolve().parents[1] / "zoo"
 
 
 class ModelFileError(ValueError):
@@ -45,47 +29,8 @@ class ModelFileError(ValueError):
         self.path, self.problem = Path(path), problem
 
 
-@dataclass(frozen=True)
-class ModelRecord:
-    """The JSON record of a shipped model (everything but the weights).
-
-    Subclasses for other model families override ``FORMAT`` and ``VERSION``.
-    """
-
-    FORMAT: ClassVar[str] = FORMAT
-    VERSION: ClassVar[int] = VERSION
-
-    config: MaxOfKConfig
-    seed: int
-    training: dict[str, Any]
-    metrics: dict[str, Any]
-    sha256: str
-    weights_file: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": self.FORMAT,
-            "version": self.VERSION,
-            "seed": self.seed,
-            "config": self.config.to_dict(),
-            "training": self.training,
-            "metrics": self.metrics,
-            "weights_file": self.weights_file,
-            "sha256": self.sha256,
-        }
-
-
-def zoo_seeds(directory: Path = MAX_OF_4_DIR) -> list[int]:
-    """The seeds of the paper's 151 Max-of-4 models, in the order the paper lists them."""
-    path = directory / "seeds.txt"
-    return [int(line) for line in path.read_text().split() if line.strip()]
-
-
-def record_path(seed: int, directory: Path = MAX_OF_4_DIR) -> Path:
-    return directory / f"seed-{seed:05d}.json"
-
-
-def _npz_bytes(weights: dict[str, np.ndarray], names: tuple[str, ...] = PARAMETER_NAMES) -> bytes:
+def npz_bytes(weights: dict[str, np.ndarray], names: tuple[str, ...]) -> bytes:
+    """The arrays ``names`` of ``weights`` as an uncompressed ``.npz`` whose bytes depend only on the weights."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in names:
@@ -94,20 +39,6 @@ def _npz_bytes(weights: dict[str, np.ndarray], names: tuple[str, ...] = PARAMETE
             np.lib.format.write_array(array, np.ascontiguousarray(weights[name], dtype="<f4"), allow_pickle=False)
             zf.writestr(info, array.getvalue())
     return buffer.getvalue()
-
-
-def save_model(
-    model: MaxOfKTransformer, seed: int, training: dict[str, Any], metrics: dict[str, Any], directory: Path = MAX_OF_4_DIR
-) -> Path:
-    """Write ``seed-XXXXX.npz`` and ``seed-XXXXX.json``; returns the JSON path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    data = _npz_bytes(model.weights())
-    weights_file = f"seed-{seed:05d}.npz"
-    (directory / weights_file).write_bytes(data)
-    record = ModelRecord(model.cfg, seed, training, metrics, hashlib.sha256(data).hexdigest(), weights_file)
-    path = record_path(seed, directory)
-    path.write_text(json.dumps(record.to_json(), indent=1, sort_keys=True) + "\n")
-    return path
 
 
 def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Callable[[dict], Any]) -> tuple[Any, dict[str, Any]]:
@@ -141,15 +72,10 @@ def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Calla
     return config, data
 
 
-def read_record(path: Path) -> ModelRecord:
-    config, data = read_record_json(path, FORMAT, VERSION, MaxOfKConfig.from_dict)
-    return ModelRecord(config, data["seed"], data["training"], data["metrics"], data["sha256"], data["weights_file"])
-
-
-def read_weights(path: Path, config: MaxOfKConfig, sha256: str | None = None) -> dict[str, np.ndarray]:
+def read_weights(path: Path, config: Any, sha256: str | None = None) -> dict[str, np.ndarray]:
     """Read and validate a weights ``.npz`` against ``config`` (and its checksum if given).
 
-    ``config`` may be any config with ``parameter_shapes()`` (the modular-addition zoo reuses this).
+    ``config`` is any family's config dataclass with ``parameter_shapes()``.
     """
     path = Path(path)
     try:
@@ -177,9 +103,32 @@ def read_weights(path: Path, config: MaxOfKConfig, sha256: str | None = None) ->
     return arrays
 
 
-def load_model(path_or_seed: Path | str | int = DEFAULT_SEED, directory: Path = MAX_OF_4_DIR) -> tuple[MaxOfKTransformer, ModelRecord]:
-    """Load a model from its JSON record path, or a zoo seed; validates everything."""
-    path = record_path(path_or_seed, directory) if isinstance(path_or_seed, int) else Path(path_or_seed)
-    record = read_record(path)
-    weights = read_weights(path.parent / record.weights_file, record.config, record.sha256)
-    return MaxOfKTransformer.from_weights(record.config, weights), record
+@dataclass(frozen=True)
+class ModelRecord:
+    """The JSON record of a shipped model (everything but the weights).
+
+    Each family subclasses it, setting ``FORMAT``, ``VERSION`` and the type of ``config`` (a
+    config dataclass with ``to_dict``).
+    """
+
+    FORMAT: ClassVar[str]
+    VERSION: ClassVar[int]
+
+    config: Any
+    seed: int
+    training: dict[str, Any]
+    metrics: dict[str, Any]
+    sha256: str
+    weights_file: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.FORMAT,
+            "version": self.VERSION,
+            "seed": self.seed,
+            "config": self.config.to_dict(),
+            "training": self.training,
+            "metrics": self.metrics,
+            "weights_file": self.weights_file,
+            "sha256": self.sha256,
+        }

@@ -1,4 +1,7 @@
-r"""Certificate and exact-rational checker for ``cubic_tight`` (parts A-D of its docstring).
+r"""Exact-rational checker of ``cubic_tight`` certificates (parts A-D of its docstring).
+
+The certificate is written by ``cubic_tight.certificate`` (the prover imports this checker's
+format; this module imports no prover).
 
 Format ``compact-proofs/max-of-k-cubic-tight-certificate``, version 1 (a JSON object). The
 fields shared with ``cubic``'s format (read its docstring) have the same meaning:
@@ -75,73 +78,10 @@ from typing import Any
 
 import numpy as np
 
-from ..model import MaxOfKTransformer
-from .cubic import (
-    CertificateError,
-    _ratio,
-    count_from_sizes,
-    read_enclosures,
-    table_fields,
-)
-from .cubic_tight import prove_tight
+from .cubic import CertificateError, count_from_sizes, read_enclosures
 
 FORMAT = "compact-proofs/max-of-k-cubic-tight-certificate"
 VERSION = 1
-
-
-def _pair(x: float) -> list[int] | None:
-    return _ratio(x) if np.isfinite(x) else None
-
-
-def certificate(model: MaxOfKTransformer, n_grid: int = 4) -> dict[str, Any]:
-    """Run ``cubic_tight`` and return its certificate (format in the module docstring).
-
-    Time: that of the proof plus O(v^3) to list the sets.
-    """
-    record: dict = {}
-    count, _, cert0, sets = prove_tight(model, n_grid, record)
-    base = record["base"]
-    tb = base.tables
-    v, k = tb.d_vocab, tb.n_ctx
-    part0, part, chord_u = record["part0"], record["part"], record.get("chord_u", {})
-    used: dict[str, set] = {"U": set(), "D": set()}
-    groups = []
-    for m in range(v):
-        row = []
-        for q in range(v):
-            cells = []
-            for c in range(k):
-                entry = None
-                if q <= m and c == 0 and cert0[m, q]:
-                    entry = {"part": str(part0[m, q]), "tokens": [m]}
-                elif q <= m and c >= 1 and sets[c][m, q].any():
-                    toks = [int(t) for t in np.nonzero(sets[c][m, q])[0]]
-                    entry = {"part": str(part[c][m, q]), "tokens": toks}
-                    if entry["part"] == "B":
-                        alts = ["U" if chord_u[c][m, q, t] else "D" for t in toks]
-                        entry["alt"] = alts
-                        for t, a in zip(toks, alts):
-                            used[a].add((m, t))
-                cells.append(entry)
-            row.append(cells)
-        groups.append(row)
-    phi = record.get("phi", {"U": [], "D": []})
-    chord_phi = {
-        alt: [[[_pair(phi[alt][g][m, t]) if (m, t) in used[alt] else None for t in range(v)]
-               for m in range(v)] for g in range(len(phi[alt]))]
-        for alt in ("U", "D")
-    }
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "strategy": "cubic_tight",
-        "n_grid": n_grid,
-        **table_fields(base),
-        "chord_phi": chord_phi,
-        "groups": groups,
-        "correct_count": count,
-        "n_inputs": v**k,
-    }
 
 
 # --------------------------------------------------------------------------------------

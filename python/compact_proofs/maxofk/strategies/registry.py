@@ -1,13 +1,7 @@
-"""Proof strategies: functions from a model to a sound lower bound on its exact accuracy.
+"""The strategy registry: ``StrategyResult``, ``register`` and lookup by name.
 
-A strategy takes a ``MaxOfKTransformer`` and returns a ``StrategyResult``. The registry maps a
-strategy name to its function; modules register themselves with ``@register("name")`` and are
-imported at the bottom of this file so that ``STRATEGIES`` is complete after
-``import compact_proofs.strategies``.
-
-Contract of every strategy (soundness): ``correct_lower_bound`` never exceeds the exact number
-of inputs the model classifies correctly under the real-number semantics of its float32
-weights (``compact_proofs.brute_force.exact_verdicts``), ties counted as wrong.
+Strategy modules import this module (never the package, whose ``__init__`` imports every
+strategy), so a strategy's import closure holds only what it uses.
 """
 
 from __future__ import annotations
@@ -85,7 +79,3 @@ def get_strategy(name: str) -> Strategy:
 
 def run_strategy(name: str, model: MaxOfKTransformer) -> StrategyResult:
     return get_strategy(name)(model)
-
-
-# Strategy modules register themselves on import.
-from . import brute_force, cubic, cubic_tight, gap_classes, subcubic  # noqa: E402,F401

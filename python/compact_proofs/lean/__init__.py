@@ -1,0 +1,1 @@
+"""The Lean driver: toolchain, source audit, build and axiom audit (``bridge``); generated-module writing (``render``)."""
