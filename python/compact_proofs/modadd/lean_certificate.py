@@ -13,7 +13,8 @@ with no exact neurons. This module computes, in exact Python integers:
 * ``lean_verdicts``: the exact per-input verdicts of the Lean check (a mirror of
   ``rowCount``), which the generated theorems claim.
 
-Floats choose the frequencies and coefficients (least squares); nothing else is a float.
+Floats choose the frequencies; the least-squares coefficients are solved exactly (the same bits
+on every machine); nothing else is a float.
 Time: O(p^2 d_mlp (k + 1)) integer operations for the mirror, plus the tables'
 O(p d_model (d_model + d_mlp)).
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -152,19 +154,56 @@ def _pack(digits: list[int], width: int) -> int:
     return total
 
 
+def _floor_log2(x: Fraction) -> int:
+    """The e with 2^e <= x < 2^(e+1), for x > 0."""
+    e = x.numerator.bit_length() - x.denominator.bit_length()
+    return e if Fraction(2) ** e <= x else e - 1
+
+
 def _fit_coefficients(tab: IntTables, im: IntModel, freqs: tuple[int, ...], prec: int, coef_bits: int) -> tuple[Matrix, Matrix, int]:
     """Least-squares coefficients of each row of W_out W_U on the basis, as integers, the basis,
-    and t with 2^t m_t ~ coef . basis (floats choose; the residual is exact)."""
+    and t with 2^t m_t ~ coef . basis (the residual is exact, so any coefficients are sound).
+
+    The normal equations are solved in exact rationals, not by LAPACK, so the certificate is
+    the same bits on every machine (LAPACK's rounding differs between CPU types).
+    Time: O(d_mlp k p) big-integer products plus O(k^3 + d_mlp k^2) rational ones, k = 2|freqs|.
+    """
     basis = fourier_basis(im.p, freqs, prec)  # [k, p] ints / 2^prec
-    m_real = np.array([[float(x) for x in row] for row in tab.m_t]) * 2.0 ** (-2 * im.shift)
-    b_real = basis.to_float64()
-    coef = np.linalg.lstsq(b_real.T, m_real.T, rcond=None)[0].T  # [d_mlp, k]
-    q = coef_bits - int(np.floor(np.log2(max(float(np.abs(coef).max()), 1e-300))))
+    b = basis.num.tolist()
+    k, p = len(b), im.p
+    gram = [[Fraction(sum(b[i][c] * b[j][c] for c in range(p))) for j in range(k)] for i in range(k)]  # [k, k]
+    inverse = _inverse(gram)
+    # coef . basis ~ m_t 2^(-2 shift) in real units: coef = (m_t b^T) gram^-1 2^(prec - 2 shift)
+    scale = Fraction(2) ** (prec - 2 * im.shift)
+    coef = []  # [d_mlp, k]
+    for row in tab.m_t:
+        rhs = [sum(row[c] * b[i][c] for c in range(p)) for i in range(k)]
+        coef.append([scale * sum(rhs[i] * inverse[i][j] for i in range(k)) for j in range(k)])
+    top = max((abs(x) for row in coef for x in row), default=Fraction(0))
+    q = coef_bits - (_floor_log2(top) if top else 0)
     t = q + prec - 2 * im.shift
     if t < 0:
         q, t = q - t, 0
-    coef_int = [[int(v) for v in row] for row in np.rint(np.ldexp(coef, q))]  # Python ints: q may exceed 63
-    return coef_int, basis.num.tolist(), t
+    coef_int = [[round(x * Fraction(2) ** q) for x in row] for row in coef]  # ties to even, as np.rint
+    return coef_int, b, t
+
+
+def _inverse(a: list[list[Fraction]]) -> list[list[Fraction]]:
+    """Exact inverse of a nonsingular square matrix (Gauss-Jordan over the rationals)."""
+    n = len(a)
+    m = [list(row) + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = next((r for r in range(col, n) if m[r][col] != 0), None)
+        if pivot is None:
+            raise ValueError("the Fourier basis is degenerate (singular Gram matrix)")
+        m[col], m[pivot] = m[pivot], m[col]
+        inv = 1 / m[col][col]
+        m[col] = [x * inv for x in m[col]]
+        for r in range(n):
+            if r != col and m[r][col] != 0:
+                f = m[r][col]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col])]
+    return [row[n:] for row in m]
 
 
 def build_certificate(im: IntModel, tab: IntTables, freqs: tuple[int, ...], *, prec: int = 24, coef_bits: int = 24) -> LeanCertificate:

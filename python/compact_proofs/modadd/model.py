@@ -1,9 +1,12 @@
 """The modular-addition transformer of the "pizza" papers: one layer, constant attention, ReLU MLP.
 
 Input ``(a, b, '=')`` with a, b in 0..p-1 and '=' the token p; the prediction is read at the
-'=' position over the p classes 0..p-1. Attention is not learned: the '=' position attends with
-weight exactly 1/2 to each operand (the "attention rate 1" regime, QK clamped), so W_Q and W_K
-carry no information and are not parameters. Names and shapes follow TransformerLens.
+'=' position over the p classes 0..p-1. Attention is a fixed pattern by definition, not learned:
+the '=' position attends with weight exactly 1/2 to each operand and none to itself (the
+"attention rate 1" regime of the pizza papers). There are no W_Q and W_K: a causal
+TransformerLens model computes another function whatever its QK weights (its '=' position also
+attends to itself, with a softmax weight that is never exactly 0). Names and shapes of the
+remaining parameters follow TransformerLens.
 
     x0_j  = W_E[t_j] + W_pos[j]                                   # [d_model], j = 0, 1, 2
     x1    = x0_2 + 1/2 sum_{j=0,1} sum_h x0_j W_V[h] W_O[h]        # [d_model]
