@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO_ROOT / "python"))
 
 from compact_proofs.maxofk import lean_export, lean_shards  # noqa: E402
 from compact_proofs.lean.render import module_path, write_generated_module  # noqa: E402
-from compact_proofs.maxofk.strategies import gap_classes  # noqa: E402
+from compact_proofs.maxofk.strategies import gap_classes, gap_classes_check  # noqa: E402
 from compact_proofs.maxofk.zoo import load_model, record_path  # noqa: E402
 
 COMMAND = "python scripts/gen_maxof4_theorem.py"
@@ -35,7 +35,7 @@ def render(seed: int) -> tuple[dict[str, str], int]:
     """The module texts by module name, and the certified bound."""
     model, record = load_model(seed)
     proof = lean_shards.sharded_proof(lean_export.exact_model(model))
-    checked = gap_classes.check_certificate(model, gap_classes.certificate(model, cubic=True))
+    checked = gap_classes_check.check_certificate(model, gap_classes.certificate(model, cubic=True))
     if checked != proof.bound:
         raise SystemExit(f"the Lean witnesses claim {proof.bound} inputs, the exact Python checker {checked}")
     texts = lean_shards.render_sharded(

@@ -24,12 +24,9 @@ from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
 from compact_proofs.maxofk.strategies import run_strategy
 from compact_proofs.maxofk.strategies.cubic import (
-    CertificateError,
     CubicTables,
     centred_tables,
     certificate,
-    check_certificate,
-    count_from_sizes,
     covered_inputs,
     exp_enclosures,
     mass_enclosures,
@@ -40,6 +37,7 @@ from compact_proofs.maxofk.strategies.cubic import (
     ub_sum,
     valid_cells,
 )
+from compact_proofs.maxofk.strategies.cubic_check import CertificateError, check_certificate, count_from_sizes
 from compact_proofs.maxofk.training import TrainingConfig, train
 
 from .conftest import random_model

@@ -17,13 +17,12 @@ from compact_proofs.maxofk import zoo
 from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig
 from compact_proofs.maxofk.strategies import run_strategy
-from compact_proofs.maxofk.strategies.gap_classes import (
+from compact_proofs.maxofk.strategies.gap_classes import certificate, gaps
+from compact_proofs.maxofk.strategies.gap_classes_check import (
     GapCertificateError,
     GapTables,
     cell_count,
-    certificate,
     check_certificate,
-    gaps,
 )
 from compact_proofs.maxofk.training import TrainingConfig, train
 

@@ -248,7 +248,7 @@ def _larger_class_than_passes(em, cert, found, cubic: bool = False):
     for q in range(em.d_vocab):
         for m in range(q, em.d_vocab):
             terms = gc.cubic_cell_terms(gt, *worst, q, m) if cubic else gc.cell_terms(gt, q, m)
-            below = gc._min_below(terms, m)
+            below = gc.min_below(terms, m)
             for g in range(1, found.get((q, m), m + 2)):
                 if not gc.cell_passes(terms, q, m, g, below):
                     return {**found, (q, m): g}

@@ -144,7 +144,7 @@ def _larger_class(proof: ls.ShardedProof) -> list[list[int]]:
     for q in range(em.d_vocab):
         for m in range(q, em.d_vocab):
             terms = gc.cubic_cell_terms(gt, *worst, q, m)
-            below = gc._min_below(terms, m)
+            below = gc.min_below(terms, m)
             for g in range(1, proof.gaps[q][m] or m + 2):
                 if not gc.cell_passes(terms, q, m, g, below):
                     gaps = [list(r) for r in proof.gaps]

@@ -7,7 +7,7 @@
 3. for strategies that emit certificates, the certificate written as JSON and re-verified by
    the strategy's independent exact-rational checker, after checking that the certificate's
    integer path tables are the model's own (the checker trusts them);
-4. the Lean library checked with the pinned toolchain (``lean_bridge.check_project``): the
+4. the Lean library checked with the pinned toolchain (``lean.bridge.check_project``): the
    accuracy theorems whose generated modules name this model (by the sha256 of its weights,
    see :func:`lean_theorems_for`) are reported with the axioms they depend on;
 5. ``report.json``, ``report.md``, ``report.html`` and the bound-vs-proof-length plot.
@@ -65,7 +65,7 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
     (integer path tables and scales, or weights), so that data is first compared with the
     model's; the gap-classes checker reads the model itself. The returned count is the checker's, not the strategy's.
     """
-    from .strategies import cubic, cubic_tight, cubic_tight_certificate, gap_classes, subcubic
+    from .strategies import cubic, cubic_check, cubic_tight, cubic_tight_certificate, gap_classes, gap_classes_check, subcubic
 
     if name in ("cubic", "cubic_paper", "cubic_tight"):
         if name == "cubic_tight":
@@ -75,11 +75,11 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
         tables = cubic.CubicTables.from_model(model)
         for key in ("score_exp", "value_exp", "d_head"):
             if cert[key] != getattr(tables, key):
-                raise cubic.CertificateError(f"{name} certificate: {key} is not the model's")
+                raise cubic_check.CertificateError(f"{name} certificate: {key} is not the model's")
         for key in ("eqke", "eqkp", "evou", "pvou", "eupu"):
             if cert[key] != cubic._ints(getattr(tables, key)):
-                raise cubic.CertificateError(f"{name} certificate: table {key} is not the model's")
-        check = cubic_tight_certificate.check_certificate if name == "cubic_tight" else cubic.check_certificate
+                raise cubic_check.CertificateError(f"{name} certificate: table {key} is not the model's")
+        check = cubic_tight_certificate.check_certificate if name == "cubic_tight" else cubic_check.check_certificate
         count = check(cert)
     elif name == "subcubic" or name.startswith("subcubic:"):
         cert = subcubic.certificate(model, name)
@@ -88,7 +88,7 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
         count = subcubic.check_certificate(cert)
     elif name in ("gap_classes", "gap_classes_cubic"):  # the checker recomputes everything from the model
         cert = gap_classes.certificate(model, cubic=name == "gap_classes_cubic")
-        count = gap_classes.check_certificate(model, cert)
+        count = gap_classes_check.check_certificate(model, cert)
     else:
         return None
     path = out_dir / "certificates" / (name.replace(":", "_").replace("/", "__") + ".json")

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from ..lean.render import generated_module, unpack_literal, unpack_nat_literal
 from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables, tables
-from .strategies import gap_classes
+from .strategies import gap_classes, gap_classes_check
 
 #: Query tokens per ``Queries<j>`` module (each token: two kernel evaluations).
 QUERIES_PER_MODULE = 4
@@ -141,7 +141,7 @@ def sharded_proof(em: ExactModel) -> ShardedProof:
     """The ``gap_classes_cubic`` proof of ``em`` with the strategy's enclosure parameters, so the
     bound equals the strategy's. Time: that of the strategy plus O(v K d²) for the witness."""
     squarings = gap_classes.GapTables.from_exact(em).squarings
-    cert = certificate_tables(em, exp_prec=gap_classes.EXP_PREC, squarings=squarings, sqrt_prec=gap_classes.SQRT_PREC)
+    cert = certificate_tables(em, exp_prec=gap_classes_check.EXP_PREC, squarings=squarings, sqrt_prec=gap_classes_check.SQRT_PREC)
     if cert is None:
         raise AssertionError("internal error: the strategy's squarings do not cover the scores")
     found = gap_classes.gaps(gap_classes.GapTables.from_lean_certificate(em, cert), cubic=True)

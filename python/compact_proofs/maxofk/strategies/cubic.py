@@ -121,7 +121,7 @@ weights, K <= 1000 (the slack is sized for it).
 
 Postconditions: ``cubic(model).correct_lower_bound`` <= the exact number of correct inputs
 (``brute_force.exact_verdicts``); the claimed inputs are exactly ``covered_inputs(...)``;
-``check_certificate(certificate(model))`` re-derives the count in exact rationals.
+``cubic_check.check_certificate(certificate(model))`` re-derives the count in exact rationals.
 
 Proof FLOPs (the paper's convention: checker work only, counted from shapes; matmul
 [a,b]@[b,c] costs a c (2b - 1), a reduction of n numbers n - 1, elementwise ops 1, an exp
@@ -134,28 +134,7 @@ comparison each), and the count. Excluded: proof search and the float rounding a
 Unexplained dimensionality: the paper's code constant for the cubic proof,
 EUPU v^2 + PVOU K v + EQKE v^2 + EQKP v K + EVOU v^2 (12,800 for v = 64, K = 4).
 
-Certificate format ``compact-proofs/max-of-k-cubic-certificate``, version 1 (a JSON object):
-
-    format, version, strategy ("cubic" | "cubic_paper"), variant ("refined" | "paper"),
-    d_vocab, n_ctx, d_head
-    score_exp: int; eqke: v x v ints; eqkp: v x K ints        (score = int * 2^score_exp)
-    value_exp: int; evou: v x v; pvou: K x v; eupu: v x v ints (value = int * 2^value_exp)
-    exp_shift: v ints (shift_q, same scale as eqke)
-    exp_lower, exp_upper: v x K x v pairs [num, den] (den > 0) with, for every q, i, t,
-        0 <= lower <= exp((eqke[q][t] + eqkp[q][i] - exp_shift[q]) 2^score_exp / sqrt(d_head))
-        <= upper
-    position_order: v lists, each a permutation of 0..K-2, eqkp[q][.] nondecreasing along it
-    certified[m][q][c]: a list of tokens; [] when q > m, c invalid, or not certified; for
-        c = 0 it is [m] when the c = 0 cell is certified; for c >= 1 the certified t < m
-    correct_count: the claimed count; n_inputs: v^K
-
-A checker verifies (1) the tables against the weights (outside this format), (2) every exp
-enclosure (e.g. rational bounds on the exponent, then on exp), (3) position_order, (4) for
-every listed cell the inequalities of Steps 2 and 4 in exact rationals: masses are sums of
-``exp_lower`` (resp. ``exp_upper``) over the positions of the arrangement, each role value
-multiplies the bound matching its sign, and U, V, P*, a, b, W_m, W_q are recomputed from the
-integer tables per ``variant``; (5) the count formula. Only +, *, comparisons and maxima on
-integers and rationals are needed. ``check_certificate`` does (2)-(5).
+Certificate: format and checker in ``cubic_check`` (this module imports it, never the reverse).
 """
 
 from __future__ import annotations
@@ -171,19 +150,13 @@ import numpy as np
 
 from ...core.exact import Dyadic
 from ..model import MaxOfKTransformer
+from .cubic_check import FORMAT, VERSION, count_from_sizes
 from .registry import StrategyResult, register
-
-FORMAT = "compact-proofs/max-of-k-cubic-certificate"
-VERSION = 1
 
 _REL = 1e-13  # relative slack per bounded product / sum (>> a few unit roundoffs)
 _ABS = 1e-290  # absolute slack per bound (subnormal underflow)
 _SUM_REL = 1e-12  # widening of float sums of nonnegative weights
 _MAX_K = 1000  # the slacks above assume at most this many positions
-
-
-class CertificateError(ValueError):
-    """A cubic certificate is malformed or one of its inequalities fails."""
 
 
 # --------------------------------------------------------------------------------------
@@ -441,21 +414,6 @@ def valid_cells(v: int, k: int, c: int) -> np.ndarray:
     return (q <= m) & (t < m) & ((q == m) | (c <= k - 2))
 
 
-def count_from_sizes(v: int, k: int, cert0: np.ndarray, sizes: dict[int, np.ndarray]) -> int:
-    """sum over (m, q) of [c=0 certified] + sum_{c>=1} C(K-1, c) * sizes[c][m, q]^c (valid cells)."""
-    total = 0
-    for m in range(v):
-        for q in range(m + 1):
-            if q < m and k == 1:
-                continue  # with one position the query is the max
-            total += int(bool(cert0[m, q]))
-            for c in range(1, k):
-                if q < m and c > k - 2:
-                    continue
-                total += math.comb(k - 1, c) * int(sizes[c][m, q]) ** c
-    return total
-
-
 def covered_inputs(v: int, k: int, cert0: np.ndarray, sets: dict[int, np.ndarray]) -> np.ndarray:
     """Boolean array [v] * K (C order) of the inputs a certified structure claims correct.
 
@@ -656,143 +614,3 @@ def table_fields(proof: CubicProof) -> dict[str, Any]:
     }
 
 
-def _interval_fractions(enc) -> tuple[Fraction, Fraction]:
-    """The exact endpoints of an mpmath interval.
-
-    Read from the raw ``(sign, mantissa, exponent, bitcount)`` tuples: converting through
-    ``mpmath.mpf`` would round them to the global working precision.
-    """
-
-    def exact(raw) -> Fraction:
-        sign, man, exp, _ = raw
-        return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
-
-    lo, hi = enc._mpi_
-    return exact(lo), exact(hi)
-
-
-def _check_exp(cert: dict[str, Any], lo: list, hi: list) -> None:
-    """Rigorously re-check every exp enclosure with mpmath interval arithmetic."""
-    v, k, d_head, e = cert["d_vocab"], cert["n_ctx"], cert["d_head"], cert["score_exp"]
-    saved = mpmath.iv.prec
-    mpmath.iv.prec = 2 * max(64, max(abs(int(x)).bit_length() for row in cert["eqke"] for x in row) + 40)
-    try:
-        scale = mpmath.iv.ldexp(mpmath.iv.mpf(1), e) / mpmath.iv.sqrt(d_head)
-        for q in range(v):
-            for i in range(k):
-                for t in range(v):
-                    s = cert["eqke"][q][t] + cert["eqkp"][q][i] - cert["exp_shift"][q]
-                    enc = mpmath.iv.exp(mpmath.iv.mpf(s) * scale)
-                    a, b = lo[q][i][t], hi[q][i][t]
-                    enc_lo, enc_hi = _interval_fractions(enc)
-                    lo_ok = a <= 0 or a <= enc_lo
-                    hi_ok = b >= enc_hi
-                    if a < 0 or not lo_ok or not hi_ok:
-                        raise CertificateError(f"exp enclosure [{q}][{i}][{t}] is not verified")
-    finally:
-        mpmath.iv.prec = saved
-
-
-def read_enclosures(cert: dict[str, Any], *, verify_exp: bool) -> tuple[list, list]:
-    """The certificate's exp enclosures as exact Fractions ``[q][i][t]``, checked.
-
-    Checks the v x K x v shape and 0 <= lower <= upper; with ``verify_exp`` also that each
-    interval encloses the true exp (``_check_exp``). Raises CertificateError otherwise.
-    """
-    v, k = int(cert["d_vocab"]), int(cert["n_ctx"])
-    lo = [[[Fraction(n, d) for n, d in row] for row in plane] for plane in cert["exp_lower"]]
-    hi = [[[Fraction(n, d) for n, d in row] for row in plane] for plane in cert["exp_upper"]]
-    if len(lo) != v or len(hi) != v or any(len(p) != k or any(len(r) != v for r in p) for p in lo + hi):
-        raise CertificateError("exp enclosures must be v x K x v")
-    for q in range(v):
-        for i in range(k):
-            for t in range(v):
-                if not 0 <= lo[q][i][t] <= hi[q][i][t]:
-                    raise CertificateError(f"bad enclosure at [{q}][{i}][{t}]")
-    if verify_exp:
-        _check_exp(cert, lo, hi)
-    return lo, hi
-
-
-def check_certificate(cert: dict[str, Any], *, verify_exp: bool = True) -> int:
-    """Re-verify a cubic certificate in exact rational arithmetic; returns the certified count.
-
-    Trusts only that the integer tables are the model's (checked elsewhere). With
-    ``verify_exp`` the exp enclosures are re-checked rigorously; otherwise they are assumed.
-    Raises CertificateError on any failure.
-    """
-    if cert.get("format") != FORMAT or cert.get("version") != VERSION:
-        raise CertificateError(f"not a {FORMAT} v{VERSION} certificate")
-    v, k = int(cert["d_vocab"]), int(cert["n_ctx"])
-    eqkp = cert["eqkp"]
-    evou, pvou, eupu = cert["evou"], cert["pvou"], cert["eupu"]
-    lo, hi = read_enclosures(cert, verify_exp=verify_exp)
-    order = cert["position_order"]
-    for q in range(v):
-        if sorted(order[q]) != list(range(k - 1)):
-            raise CertificateError(f"position_order[{q}] is not a permutation of 0..K-2")
-        if any(eqkp[q][order[q][j]] > eqkp[q][order[q][j + 1]] for j in range(k - 2)):
-            raise CertificateError(f"position_order[{q}] is not sorted by eqkp")
-
-    def sel(lo_: Fraction, hi_: Fraction, w: int) -> Fraction:
-        return (hi_ if w > 0 else lo_) * w
-
-    if cert.get("variant") not in ("refined", "paper"):
-        raise CertificateError("variant must be 'refined' or 'paper'")
-    refined = cert["variant"] == "refined"
-    pess_positions = range(k - 1) if refined and k >= 2 else range(k)
-    sizes = {c: np.zeros((v, v), dtype=np.int64) for c in range(1, k)}
-    cert0 = np.zeros((v, v), dtype=bool)
-    for m in range(v):
-        others = [x for x in range(v) if x != m]
-        ppess = [max(pvou[i][x] - pvou[i][m] for i in pess_positions) for x in range(v)]
-        qpos = [pvou[k - 1][x] - pvou[k - 1][m] for x in range(v)] if refined else ppess
-        V = [max(evou[t][x] - evou[t][m] + ppess[x] for x in others) for t in range(v)]
-        for q in range(v):
-            cells = cert["certified"][m][q]
-            if len(cells) != k:
-                raise CertificateError(f"certified[{m}][{q}] must have {k} entries")
-            if q > m:
-                if any(cells):
-                    raise CertificateError(f"certified[{m}][{q}]: query above the max")
-                continue
-            U = max(eupu[q][x] - eupu[q][m] for x in others)
-            a = {x: eupu[q][x] - eupu[q][m] + evou[m][x] - evou[m][m] + ppess[x] for x in others}
-            b = {x: eupu[q][x] - eupu[q][m] + evou[q][x] - evou[q][m] + qpos[x] for x in others}
-            w_m = max(a.values()) if refined else U + V[m]
-            w_q = max(b.values()) if refined else U + V[q]
-            wq = (lo[q][k - 1][q], hi[q][k - 1][q])
-            srt = order[q]
-            for c, toks in enumerate(cells):
-                if not toks:
-                    continue
-                if c == 0:
-                    if toks != [m] or (k == 1 and q != m):
-                        raise CertificateError(f"certified[{m}][{q}][0] must be [] or [{m}] (and [] if K = 1, q < m)")
-                    xm = (sum(lo[q][i][m] for i in range(k - 1)), sum(hi[q][i][m] for i in range(k - 1)))
-                    for x in others:
-                        if q == m and not refined:
-                            ok = a[x] < 0
-                        else:
-                            ok = sel(*xm, a[x]) + sel(*wq, b[x]) < 0
-                        if not ok:
-                            raise CertificateError(f"cell m={m} q={q} c=0 fails at x={x}")
-                    cert0[m, q] = True
-                    continue
-                if q < m and c > k - 2:
-                    raise CertificateError(f"certified[{m}][{q}][{c}]: no room for the max")
-                if len(set(toks)) != len(toks) or any(not (0 <= t < m) for t in toks):
-                    raise CertificateError(f"certified[{m}][{q}][{c}] must list distinct tokens below {m}")
-                n_m = k - 1 - c
-                for t in toks:
-                    for m_pos, t_pos in ((srt[:n_m], srt[n_m:]), (srt[c:], srt[:c])):  # low, high
-                        mm = (sum(lo[q][i][m] for i in m_pos), sum(hi[q][i][m] for i in m_pos))
-                        mt = (sum(lo[q][i][t] for i in t_pos), sum(hi[q][i][t] for i in t_pos))
-                        n = sel(*mm, w_m) + sel(*mt, U + V[t]) + sel(*wq, w_q)
-                        if not n < 0:
-                            raise CertificateError(f"cell m={m} q={q} t={t} c={c} fails")
-                sizes[c][m, q] = len(toks)
-    count = count_from_sizes(v, k, cert0, sizes)
-    if count != cert["correct_count"]:
-        raise CertificateError(f"count {count} differs from the claimed {cert['correct_count']}")
-    return count

@@ -81,7 +81,6 @@ from .cubic import (
     FlopCounter,
     _ratio,
     centred_tables,
-    count_from_sizes,
     prove_cubic,
     ub_products,
     table_fields,
@@ -89,7 +88,8 @@ from .cubic import (
     unexplained_dimensionality,
     valid_cells,
 )
-from .cubic_tight_certificate import FORMAT, VERSION, check_certificate  # noqa: F401  (the checker, re-exported)
+from .cubic_check import count_from_sizes
+from .cubic_tight_certificate import FORMAT, VERSION
 
 
 def fast_float(values: np.ndarray, exp: int) -> np.ndarray:
