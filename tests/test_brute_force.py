@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compact_proofs.maxofk.brute_force import PathTables, brute_force, exact_verdicts
+from compact_proofs.maxofk.brute_force import PositionTables, brute_force, exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
 from compact_proofs.maxofk.zoo import load_model
 
@@ -81,7 +81,7 @@ def test_near_tie_below_float64_resolution(rng):
 def test_path_tables_reproduce_forward(rng):
     cfg = MaxOfKConfig(d_vocab=6, n_ctx=3, d_model=5, d_head=4)
     model = random_model(cfg, rng)
-    tables = PathTables.from_model(model)
+    tables = PositionTables.from_model(model)
     import torch
 
     tokens = torch.tensor([[1, 5, 2], [0, 0, 0], [5, 4, 3]])

@@ -91,7 +91,7 @@ def test_cli_certify_and_bad_model_file(tmp_path, capsys):
 @pytest.mark.parametrize("strategy", ["cubic", "subcubic"])
 def test_certificate_for_another_model_is_refused(tmp_path, monkeypatch, strategy):
     """The exported certificate must carry this model's data; one made for another model fails."""
-    from compact_proofs.maxofk.strategies import cubic, cubic_check, subcubic
+    from compact_proofs.maxofk.strategies import cubic, cubic_check, subcubic, subcubic_check
 
     model, _ = zoo.load_model(SMALL)
     other = {name: w.copy() for name, w in model.weights().items()}
@@ -100,6 +100,6 @@ def test_certificate_for_another_model_is_refused(tmp_path, monkeypatch, strateg
     module = cubic if strategy == "cubic" else subcubic
     real = module.certificate
     monkeypatch.setattr(module, "certificate", lambda _model, *args, **kw: real(other_model, *args, **kw))
-    error = cubic_check.CertificateError if strategy == "cubic" else subcubic.CertificateError
+    error = cubic_check.CertificateError if strategy == "cubic" else subcubic_check.CertificateError
     with pytest.raises(error, match="not the model's"):
         certify_mod._export_certificate(strategy, model, tmp_path)

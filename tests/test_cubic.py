@@ -24,7 +24,6 @@ from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
 from compact_proofs.maxofk.strategies import run_strategy
 from compact_proofs.maxofk.strategies.cubic import (
-    CubicTables,
     centred_tables,
     certificate,
     covered_inputs,
@@ -38,6 +37,7 @@ from compact_proofs.maxofk.strategies.cubic import (
     valid_cells,
 )
 from compact_proofs.maxofk.strategies.cubic_check import CertificateError, check_certificate, count_from_sizes
+from compact_proofs.maxofk.tables import PathTables
 from compact_proofs.maxofk.training import TrainingConfig, train
 
 from .conftest import random_model
@@ -219,7 +219,7 @@ def test_upper_bounds_dominate_exact_values(lo, width, w, w2):
 
 def test_mass_enclosures_bracket_exact_sums():
     model = small_model(6, 4, 4, 2, 0, 1.0)
-    tb = CubicTables.from_model(model)
+    tb = PathTables.from_model(model)
     lo, hi, _ = exp_enclosures(tb)
     order = positions_order(tb)
     pre_lo, pre_hi, suf_lo, suf_hi = mass_enclosures(lo, hi, order)
@@ -242,7 +242,7 @@ def test_mass_enclosures_bracket_exact_sums():
 def test_sorted_arrangements_are_extremes(v, k, seed, steps):
     """For every cell, N over ALL placements of the c copies of t is at most max(N_low, N_high)."""
     model = small_model(v, k, 4, seed, steps, 2.0 if steps == 0 else 1.0)
-    tb = CubicTables.from_model(model)
+    tb = PathTables.from_model(model)
     lo, hi, _ = exp_enclosures(tb)
     w = (lo + hi) / 2  # [q, i, t]: exp of the scores, shifted per query
     ct = centred_tables(tb, refined=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from compact_proofs.maxofk import lean_export as le
-from compact_proofs.maxofk.brute_force import PathTables, exact_verdicts
+from compact_proofs.maxofk.brute_force import PositionTables, exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig
 from compact_proofs.maxofk.strategies import gap_classes as gc
 from compact_proofs.maxofk.zoo import load_model
@@ -58,7 +58,7 @@ def test_exact_model_is_exact(small):
 
 def test_tables_agree_with_brute_force_tables(small):
     model, em, _ = small
-    pt = PathTables.from_model(model)
+    pt = PositionTables.from_model(model)
     tab = le.tables(em)
     v, k = em.d_vocab, em.n_ctx
     scale = Fraction(2) ** (-4 * em.shift)

@@ -1,16 +1,59 @@
-"""Exact dyadic arithmetic on float32 weights.
+"""Exact dyadic arithmetic on float32 weights, and exact reads of interval enclosures.
 
 Every float32 is a dyadic rational n * 2^e. ``Dyadic`` holds an array of Python ints (numpy
 ``object`` dtype) with one shared exponent, so sums and matrix products of weights are computed
 exactly and can later be compared, rounded to float64 with known error, or written out for Lean.
+Transcendental values (exp, sqrt, pi) are enclosed by mpmath interval arithmetic, whose
+endpoints are dyadics too: ``iv_precision`` sets its working precision for a block,
+``iv_endpoints`` reads an enclosure back as exact Fractions.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 
+import mpmath
 import numpy as np
+
+
+@contextmanager
+def iv_precision(bits: int) -> Iterator[None]:
+    """Run the block with mpmath interval arithmetic (``mpmath.iv``) at ``bits`` of precision.
+
+    The previous precision is restored on exit, also on error (``mpmath.iv`` has no
+    ``workprec`` of its own)."""
+    saved = mpmath.iv.prec
+    mpmath.iv.prec = bits
+    try:
+        yield
+    finally:
+        mpmath.iv.prec = saved
+
+
+def fraction_iv(x: Fraction):
+    """An ``mpmath.iv`` enclosure of the rational ``x`` (exact when x is a dyadic that fits)."""
+    return mpmath.iv.mpf(x.numerator) / mpmath.iv.mpf(x.denominator)
+
+
+def mpf_fraction(raw: tuple) -> Fraction | None:
+    """The exact value of an mpmath ``(sign, mantissa, exponent, bitcount)`` tuple; None for
+    infinities and NaN (whose mantissa is 0 with a special exponent)."""
+    sign, man, exp, bc = raw
+    if man == 0 and (exp, bc) != (0, 0):
+        return None
+    value = Fraction(int(man)) * Fraction(2) ** int(exp)
+    return -value if sign else value
+
+
+def iv_endpoints(x) -> tuple[Fraction | None, Fraction | None]:
+    """The exact endpoints of an ``mpmath.iv`` interval, read from its raw tuples (going
+    through ``mpmath.mpf`` would round them to the working precision); None where infinite."""
+    lo, hi = x._mpi_
+    return mpf_fraction(lo), mpf_fraction(hi)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ Time: O(v^K * v) float work plus O(v^2 K d) exact setup; no precision assumption
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from itertools import product
 
@@ -38,9 +37,10 @@ import mpmath
 import numpy as np
 import torch
 
-from ..core.exact import Dyadic
+from ..core.exact import Dyadic, iv_precision
 from ..core.progress import Progress
 from .model import MaxOfKTransformer
+from .tables import PathTables
 
 # Relative slack for float64 rounding: far above the ~10 unit roundoffs (1.1e-16 each) that
 # the few operations per term can lose.
@@ -50,20 +50,9 @@ _ABS = 1e-300
 _MAX_EXACT_PREC = 1 << 16
 
 
-@contextmanager
-def _iv_prec(bits: int):
-    """Run mpmath interval arithmetic at ``bits`` of working precision."""
-    saved = mpmath.iv.prec
-    mpmath.iv.prec = bits
-    try:
-        yield
-    finally:
-        mpmath.iv.prec = saved
-
-
 @dataclass(frozen=True)
-class PathTables:
-    """Exact per-position tables of a one-head Max-of-K model (shared exponents).
+class PositionTables:
+    """The exact path tables (``tables.PathTables``) laid out per position.
 
     scores[q, i, t]: attention score (before 1/sqrt(d_head)) of query q on token t at position i.
     values[i, t, x]: logit x contributed through the OV circuit by token t at position i.
@@ -79,31 +68,9 @@ class PathTables:
     d_head: int
 
     @staticmethod
-    def from_model(model: MaxOfKTransformer) -> "PathTables":
-        cfg = model.cfg
-        if cfg.n_heads != 1:
-            raise ValueError(f"exact brute force supports one attention head, the model has {cfg.n_heads}")
-        w = {name: Dyadic.from_float32(a) for name, a in model.weights().items()}
-        v, k = cfg.d_vocab, cfg.n_ctx
-        # resid[i, t] = W_E[t] + W_pos[i]: the residual stream of token t at position i.
-        resid = Dyadic(
-            (w["W_E"].with_exp(min(w["W_E"].exp, w["W_pos"].exp)).num[None, :, :]
-             + w["W_pos"].with_exp(min(w["W_E"].exp, w["W_pos"].exp)).num[:, None, :]),
-            min(w["W_E"].exp, w["W_pos"].exp),
-        )  # [pos, d_vocab, d_model]
-        flat = resid[...].num.reshape(k * v, cfg.d_model)
-        resid_flat = Dyadic(flat, resid.exp)
-        query = resid[k - 1] @ w["W_Q"][0]  # [d_vocab, d_head]
-        keys = resid_flat @ w["W_K"][0]  # [pos * d_vocab, d_head]
-        scores = (query @ keys.T).num.reshape(v, k, v)  # [q, pos, t]
-        score_exp = query.exp + keys.exp
-        ovu = w["W_V"][0] @ w["W_O"][0] @ w["W_U"]  # [d_model, d_vocab]
-        values = resid_flat @ ovu  # [pos * d_vocab, d_vocab]
-        direct = resid[k - 1] @ w["W_U"]  # [d_vocab, d_vocab]
-        e = min(values.exp, direct.exp)
-        return PathTables(
-            scores, score_exp, values.with_exp(e).num.reshape(k, v, v), direct.with_exp(e).num, e, cfg.d_head
-        )
+    def from_model(model: MaxOfKTransformer) -> "PositionTables":
+        paths = PathTables.from_model(model)
+        return PositionTables(paths.scores(), paths.score_exp, paths.values(), paths.eupu, paths.value_exp, paths.d_head)
 
     def exp_weights(self, prec: int = 80) -> tuple[np.ndarray, np.ndarray]:
         """Float64 enclosures [lo, hi] of w[q, i, t] = exp((s[q,i,t] - max_{i,t} s[q,i,t]) / sqrt(d_head))."""
@@ -111,7 +78,7 @@ class PathTables:
         lo = np.empty((v, k, v))
         hi = np.empty((v, k, v))
         bits = max(int(abs(n)).bit_length() for n in self.scores.reshape(-1)) + 2
-        with _iv_prec(max(prec, bits + 8)):
+        with iv_precision(max(prec, bits + 8)):
             inv_sqrt = 1 / mpmath.iv.sqrt(self.d_head)
             scale = mpmath.iv.ldexp(mpmath.iv.mpf(1), self.score_exp) * inv_sqrt
             for q in range(v):
@@ -138,7 +105,7 @@ class PathTables:
         top = max(s for s, _ in terms)
         prec = 64
         while prec <= _MAX_EXACT_PREC:
-            with _iv_prec(prec + max(int(abs(s - top)).bit_length() for s, _ in terms)):
+            with iv_precision(prec + max(int(abs(s - top)).bit_length() for s, _ in terms)):
                 scale = mpmath.iv.ldexp(mpmath.iv.mpf(1), self.score_exp) / mpmath.iv.sqrt(self.d_head)
                 total = mpmath.iv.mpf(0)
                 for s, c in terms:
@@ -205,7 +172,7 @@ def exact_verdicts(
     start = time.perf_counter()
     cfg = model.cfg
     v, k = cfg.d_vocab, cfg.n_ctx
-    tables = PathTables.from_model(model)
+    tables = PositionTables.from_model(model)
     wlo, whi = tables.exp_weights()
     wmid = (wlo + whi) / 2
     wrad = np.nextafter(np.maximum(whi - wmid, wmid - wlo), np.inf)

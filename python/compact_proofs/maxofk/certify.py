@@ -33,6 +33,7 @@ from .plots import plot_bound_vs_length
 from .report import write_report
 from .strategies import StrategyResult, run_strategy
 from .strategies.brute_force import brute_force_flops
+from .tables import PathTables
 
 DEFAULT_STRATEGIES = (
     "subcubic",  # the paper's default subcubic variant
@@ -65,14 +66,14 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
     (integer path tables and scales, or weights), so that data is first compared with the
     model's; the gap-classes checker reads the model itself. The returned count is the checker's, not the strategy's.
     """
-    from .strategies import cubic, cubic_check, cubic_tight, cubic_tight_certificate, gap_classes, gap_classes_check, subcubic
+    from .strategies import cubic, cubic_check, cubic_tight, cubic_tight_certificate, gap_classes, gap_classes_check, subcubic, subcubic_check
 
     if name in ("cubic", "cubic_paper", "cubic_tight"):
         if name == "cubic_tight":
             cert = cubic_tight.certificate(model)
         else:
             cert = cubic.certificate(model, refined=name == "cubic")
-        tables = cubic.CubicTables.from_model(model)
+        tables = PathTables.from_model(model)
         for key in ("score_exp", "value_exp", "d_head"):
             if cert[key] != getattr(tables, key):
                 raise cubic_check.CertificateError(f"{name} certificate: {key} is not the model's")
@@ -84,8 +85,8 @@ def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | N
     elif name == "subcubic" or name.startswith("subcubic:"):
         cert = subcubic.certificate(model, name)
         if cert["weights"] != subcubic.certificate_weights(model):
-            raise subcubic.CertificateError(f"{name} certificate: weights are not the model's")
-        count = subcubic.check_certificate(cert)
+            raise subcubic_check.CertificateError(f"{name} certificate: weights are not the model's")
+        count = subcubic_check.check_certificate(cert)
     elif name in ("gap_classes", "gap_classes_cubic"):  # the checker recomputes everything from the model
         cert = gap_classes.certificate(model, cubic=name == "gap_classes_cubic")
         count = gap_classes_check.check_certificate(model, cert)

@@ -59,6 +59,7 @@ from dataclasses import asdict, dataclass
 import mpmath
 import numpy as np
 
+from ..core.exact import iv_precision
 from .fourier import Cluster, Explanation
 
 LIPSCHITZ = 2
@@ -144,9 +145,7 @@ def certify_cluster(cluster: Cluster, *, grid: int = 256, prec: int = 96, sample
     turns = np.rint((psi - 2 * phi_in) / (2 * np.pi))  # d_i = psi_i - 2 phi_i - 2 pi turns_i, small
     divisor = 2 if sample == "phi" else 4
     iv = mpmath.iv
-    saved = iv.prec
-    iv.prec = prec
-    try:
+    with iv_precision(prec):
         pi = iv.pi
         total_w = iv.mpf(0)
         for w in width:
@@ -174,8 +173,6 @@ def certify_cluster(cluster: Cluster, *, grid: int = 256, prec: int = 96, sample
         return ClusterBound(
             cluster.freq, len(phi), _float_up(eps_int.b), _float_up(eps_phi.b), _float_up(bound.b), _float_up(relative.b), theta, sample
         )
-    finally:
-        iv.prec = saved
 
 
 def fourier_mode_bound(cluster: Cluster, *, modes: int = 96, prec: int = 64) -> tuple[float, float]:
@@ -183,9 +180,7 @@ def fourier_mode_bound(cluster: Cluster, *, modes: int = 96, prec: int = 64) -> 
     docstring with N = ``modes``; upper ends of interval enclosures, rounded up to floats."""
     phis, psis, raw_widths = _checked(cluster)
     iv = mpmath.iv
-    saved = iv.prec
-    iv.prec = prec
-    try:
+    with iv_precision(prec):
         pi = iv.pi
         widths = [iv.mpf(float(w)) for w in raw_widths]
         total_w = sum(widths, iv.mpf(0))
@@ -219,8 +214,6 @@ def fourier_mode_bound(cluster: Cluster, *, modes: int = 96, prec: int = 64) -> 
         bound = total + iv.mpf(4) / (2 * modes + 1)
         relative = bound / (8 / (3 * pi))
         return _float_up(bound.b), _float_up(relative.b)
-    finally:
-        iv.prec = saved
 
 
 def actual_error(cluster: Cluster, p: int, use_psi: bool = True) -> float:

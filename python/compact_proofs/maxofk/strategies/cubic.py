@@ -148,8 +148,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from ...core.exact import Dyadic
+from ...core.exact import iv_precision
 from ..model import MaxOfKTransformer
+from ..tables import PathTables
 from .cubic_check import FORMAT, VERSION, count_from_sizes
 from .registry import StrategyResult, register
 
@@ -159,61 +160,7 @@ _SUM_REL = 1e-12  # widening of float sums of nonnegative weights
 _MAX_K = 1000  # the slacks above assume at most this many positions
 
 
-# --------------------------------------------------------------------------------------
-# Exact tables
-
-
-@dataclass(frozen=True)
-class CubicTables:
-    """Exact path tables as integer object arrays with shared power-of-two exponents.
-
-    scores (before 1/sqrt(d_head)): eqke[q, t] + eqkp[q, i], times 2**score_exp.
-    values: evou[t, x], pvou[i, x], eupu[q, x], times 2**value_exp.
-    """
-
-    eqke: np.ndarray  # [q, t]
-    eqkp: np.ndarray  # [q, i]
-    score_exp: int
-    evou: np.ndarray  # [t, x]
-    pvou: np.ndarray  # [i, x]
-    eupu: np.ndarray  # [q, x]
-    value_exp: int
-    d_head: int
-
-    @property
-    def d_vocab(self) -> int:
-        return self.eqke.shape[0]
-
-    @property
-    def n_ctx(self) -> int:
-        return self.eqkp.shape[1]
-
-    def scores(self) -> np.ndarray:
-        """[q, i, t] exact integer scores eqke[q, t] + eqkp[q, i]."""
-        return self.eqke[:, None, :] + self.eqkp[:, :, None]
-
-    @staticmethod
-    def from_model(model: MaxOfKTransformer) -> "CubicTables":
-        cfg = model.cfg
-        if cfg.n_heads != 1:
-            raise ValueError(f"the cubic proof handles one attention head; this model has {cfg.n_heads}")
-        w = {name: Dyadic.from_float32(a) for name, a in model.weights().items()}
-        e0 = min(w["W_E"].exp, w["W_pos"].exp)
-        emb, pos = w["W_E"].with_exp(e0), w["W_pos"].with_exp(e0)
-        query_resid = Dyadic(emb.num + pos.num[cfg.n_ctx - 1][None, :], e0)  # E_q = W_E + W_pos[-1]
-        qk = query_resid @ w["W_Q"][0]  # [v, d_head]
-        eqke = qk @ (emb @ w["W_K"][0]).T  # [q, t]
-        eqkp = qk @ (pos @ w["W_K"][0]).T  # [q, i]
-        ovu = w["W_V"][0] @ w["W_O"][0] @ w["W_U"]  # [d_model, v]
-        evou, pvou, eupu = emb @ ovu, pos @ ovu, query_resid @ w["W_U"]
-        ve = min(evou.exp, eupu.exp)
-        return CubicTables(
-            eqke.num, eqkp.num, eqke.exp,
-            evou.with_exp(ve).num, pvou.with_exp(ve).num, eupu.with_exp(ve).num, ve, cfg.d_head,
-        )
-
-
-def exp_enclosures(tables: CubicTables, prec: int = 80) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def exp_enclosures(tables: PathTables, prec: int = 80) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Float64 [lo, hi] enclosing w[q, i, t] = exp((score[q,i,t] - shift_q) 2^score_exp / sqrt(d_head)).
 
     shift_q = max_{i,t} score[q, i, t], so 0 < w <= 1. mpmath interval arithmetic (rigorous
@@ -225,9 +172,7 @@ def exp_enclosures(tables: CubicTables, prec: int = 80) -> tuple[np.ndarray, np.
     lo, hi = np.empty((v, k, v)), np.empty((v, k, v))
     shifts = [int(max(scores[q].reshape(-1))) for q in range(v)]
     bits = max(int(abs(int(n))).bit_length() for n in scores.reshape(-1)) + 2
-    saved = mpmath.iv.prec
-    mpmath.iv.prec = max(prec, 2 * bits + 16)
-    try:
+    with iv_precision(max(prec, 2 * bits + 16)):
         scale = mpmath.iv.ldexp(mpmath.iv.mpf(1), tables.score_exp) / mpmath.iv.sqrt(tables.d_head)
         for q in range(v):
             for i in range(k):
@@ -235,8 +180,6 @@ def exp_enclosures(tables: CubicTables, prec: int = 80) -> tuple[np.ndarray, np.
                     enc = mpmath.iv.exp(mpmath.iv.mpf(int(scores[q, i, t]) - shifts[q]) * scale)
                     lo[q, i, t] = np.nextafter(float(enc.a), -np.inf)
                     hi[q, i, t] = np.nextafter(float(enc.b), np.inf)
-    finally:
-        mpmath.iv.prec = saved
     return np.maximum(lo, 0.0), hi, shifts
 
 
@@ -354,7 +297,7 @@ class CentredTables:
     offdiag: np.ndarray = field(repr=False)  # [m, x] bool, x != m
 
 
-def centred_tables(tb: CubicTables, refined: bool, flops: FlopCounter | None = None) -> CentredTables:
+def centred_tables(tb: PathTables, refined: bool, flops: FlopCounter | None = None) -> CentredTables:
     v, k = tb.d_vocab, tb.n_ctx
     sent = _sentinel(tb.evou, tb.pvou, tb.eupu) * 4
     offdiag = ~np.eye(v, dtype=bool)
@@ -388,7 +331,7 @@ def centred_tables(tb: CubicTables, refined: bool, flops: FlopCounter | None = N
 class CubicProof:
     """Everything the cubic proof established (for results and certificates)."""
 
-    tables: CubicTables
+    tables: PathTables
     refined: bool
     shifts: list[int]
     lo: np.ndarray
@@ -402,7 +345,7 @@ class CubicProof:
     allowance_flops: int
 
 
-def positions_order(tb: CubicTables) -> np.ndarray:
+def positions_order(tb: PathTables) -> np.ndarray:
     k = tb.n_ctx
     return np.array([sorted(range(k - 1), key=lambda i: (tb.eqkp[q, i], i)) for q in range(tb.d_vocab)],
                     dtype=np.int64).reshape(tb.d_vocab, k - 1)
@@ -441,7 +384,7 @@ def covered_inputs(v: int, k: int, cert0: np.ndarray, sets: dict[int, np.ndarray
 
 def prove_cubic(model: MaxOfKTransformer, refined: bool = True) -> CubicProof:
     """Run the cubic proof (``refined``: the sound tightenings of Step 5; else the paper's tables)."""
-    tb = CubicTables.from_model(model)
+    tb = PathTables.from_model(model)
     cfg = model.cfg
     v, k = tb.d_vocab, tb.n_ctx
     if k > _MAX_K:

@@ -35,6 +35,8 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from ...core.exact import iv_endpoints, iv_precision
+
 
 FORMAT = "compact-proofs/max-of-k-cubic-certificate"
 
@@ -65,43 +67,23 @@ def count_from_sizes(v: int, k: int, cert0: np.ndarray, sizes: dict[int, np.ndar
 
 
 
-def _interval_fractions(enc) -> tuple[Fraction, Fraction]:
-    """The exact endpoints of an mpmath interval.
-
-    Read from the raw ``(sign, mantissa, exponent, bitcount)`` tuples: converting through
-    ``mpmath.mpf`` would round them to the global working precision.
-    """
-
-    def exact(raw) -> Fraction:
-        sign, man, exp, _ = raw
-        return (-1) ** sign * Fraction(int(man)) * Fraction(2) ** int(exp)
-
-    lo, hi = enc._mpi_
-    return exact(lo), exact(hi)
-
-
-
 def _check_exp(cert: dict[str, Any], lo: list, hi: list) -> None:
     """Rigorously re-check every exp enclosure with mpmath interval arithmetic."""
     v, k, d_head, e = cert["d_vocab"], cert["n_ctx"], cert["d_head"], cert["score_exp"]
-    saved = mpmath.iv.prec
-    mpmath.iv.prec = 2 * max(64, max(abs(int(x)).bit_length() for row in cert["eqke"] for x in row) + 40)
-    try:
+    bits = 2 * max(64, max(abs(int(x)).bit_length() for row in cert["eqke"] for x in row) + 40)
+    with iv_precision(bits):
         scale = mpmath.iv.ldexp(mpmath.iv.mpf(1), e) / mpmath.iv.sqrt(d_head)
         for q in range(v):
             for i in range(k):
                 for t in range(v):
                     s = cert["eqke"][q][t] + cert["eqkp"][q][i] - cert["exp_shift"][q]
-                    enc = mpmath.iv.exp(mpmath.iv.mpf(s) * scale)
+                    enc_lo, enc_hi = iv_endpoints(mpmath.iv.exp(mpmath.iv.mpf(s) * scale))
                     a, b = lo[q][i][t], hi[q][i][t]
-                    enc_lo, enc_hi = _interval_fractions(enc)
-                    lo_ok = a <= 0 or a <= enc_lo
-                    hi_ok = b >= enc_hi
+                    # an infinite endpoint (overflow) verifies nothing
+                    lo_ok = a <= 0 or (enc_lo is not None and a <= enc_lo)
+                    hi_ok = enc_hi is not None and b >= enc_hi
                     if a < 0 or not lo_ok or not hi_ok:
                         raise CertificateError(f"exp enclosure [{q}][{i}][{t}] is not verified")
-    finally:
-        mpmath.iv.prec = saved
-
 
 
 def read_enclosures(cert: dict[str, Any], *, verify_exp: bool) -> tuple[list, list]:
