@@ -91,3 +91,25 @@ def test_cycle_detection_is_live():
     graph["compact_proofs.core.exact"] = graph["compact_proofs.core.exact"] | {"compact_proofs.maxofk.brute_force"}
     with pytest.raises(graphlib.CycleError):
         graphlib.TopologicalSorter(graph).prepare()
+
+
+CHECKERS = ("cubic_check", "cubic_tight_certificate", "gap_classes_check", "subcubic_check")
+PROVERS = ("brute_force", "cubic", "cubic_tight", "gap_classes", "subcubic")
+
+
+def _closure(graph: dict[str, set[str]], module: str) -> set[str]:
+    seen, todo = set(), [module]
+    while todo:
+        for dep in graph.get(todo.pop(), ()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return seen
+
+
+@pytest.mark.parametrize("checker", CHECKERS)
+def test_checker_imports_no_prover(checker):
+    strategies = "compact_proofs.maxofk.strategies"
+    reached = _closure(import_graph(), f"{strategies}.{checker}")
+    assert f"{strategies}.subcubic_eqke" in reached or checker != "subcubic_check"  # the closure is followed
+    assert not reached & {f"{strategies}.{p}" for p in PROVERS}
