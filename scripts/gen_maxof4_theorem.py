@@ -25,7 +25,8 @@ sys.path.insert(0, str(REPO_ROOT / "python"))
 
 from compact_proofs.maxofk import lean_export, lean_shards  # noqa: E402
 from compact_proofs.lean.render import module_path, write_generated_module  # noqa: E402
-from compact_proofs.maxofk.strategies import gap_classes, gap_classes_check  # noqa: E402
+from compact_proofs.maxofk.checks import gap_classes as gap_classes_check  # noqa: E402
+from compact_proofs.maxofk.strategies import gap_classes  # noqa: E402
 from compact_proofs.maxofk.zoo import load_model, record_path  # noqa: E402
 
 COMMAND = "python scripts/gen_maxof4_theorem.py"

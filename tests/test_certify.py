@@ -91,7 +91,8 @@ def test_cli_certify_and_bad_model_file(tmp_path, capsys):
 @pytest.mark.parametrize("strategy", ["cubic", "subcubic"])
 def test_certificate_for_another_model_is_refused(tmp_path, monkeypatch, strategy):
     """The exported certificate must carry this model's data; one made for another model fails."""
-    from compact_proofs.maxofk.strategies import cubic, cubic_check, subcubic, subcubic_check
+    from compact_proofs.maxofk.checks import cubic as cubic_check, subcubic as subcubic_check
+    from compact_proofs.maxofk.strategies import cubic, subcubic
 
     model, _ = zoo.load_model(SMALL)
     other = {name: w.copy() for name, w in model.weights().items()}

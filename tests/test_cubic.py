@@ -36,7 +36,7 @@ from compact_proofs.maxofk.strategies.cubic import (
     ub_sum,
     valid_cells,
 )
-from compact_proofs.maxofk.strategies.cubic_check import CertificateError, check_certificate, count_from_sizes
+from compact_proofs.maxofk.checks.cubic import CertificateError, check_certificate, count_from_sizes
 from compact_proofs.maxofk.tables import PathTables
 from compact_proofs.maxofk.training import TrainingConfig, train
 

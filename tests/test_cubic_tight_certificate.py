@@ -16,11 +16,11 @@ import pytest
 
 from compact_proofs.maxofk import zoo
 from compact_proofs.maxofk.brute_force import exact_verdicts
-from compact_proofs.maxofk.strategies.cubic_check import CertificateError
+from compact_proofs.maxofk.checks.cubic import CertificateError
 from compact_proofs.maxofk.strategies.cubic_tight import certificate
-from compact_proofs.maxofk.strategies.cubic_tight_certificate import check_certificate as tight_check
+from compact_proofs.maxofk.checks.cubic_tight import check_certificate as tight_check
 from compact_proofs.maxofk.strategies.cubic_tight import cubic_tight
-from compact_proofs.maxofk.strategies.cubic_tight_certificate import FORMAT, check_certificate
+from compact_proofs.maxofk.checks.cubic_tight import FORMAT, check_certificate
 
 from .test_cubic import small_model
 

@@ -18,7 +18,7 @@ from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig
 from compact_proofs.maxofk.strategies import run_strategy
 from compact_proofs.maxofk.strategies.gap_classes import certificate, gaps
-from compact_proofs.maxofk.strategies.gap_classes_check import (
+from compact_proofs.maxofk.checks.gap_classes import (
     GapCertificateError,
     GapTables,
     cell_count,

@@ -17,9 +17,9 @@ from compact_proofs.core.exact import Dyadic
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
 from compact_proofs.maxofk.strategies import STRATEGIES
 from compact_proofs.maxofk.strategies import subcubic as sc
-from compact_proofs.maxofk.strategies import subcubic_check as scc
-from compact_proofs.maxofk.strategies import subcubic_eqke as eqke
-from compact_proofs.maxofk.strategies import subcubic_eupu as eupu
+from compact_proofs.maxofk.checks import subcubic as scc
+from compact_proofs.maxofk.checks import subcubic_eqke as eqke
+from compact_proofs.maxofk.checks import subcubic_eupu as eupu
 
 from .conftest import random_model
 

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from ..lean.render import generated_module, unpack_literal, unpack_nat_literal
 from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables, tables
-from .strategies import gap_classes, gap_classes_check
+from .checks import gap_classes as gap_classes_check
+from .strategies import gap_classes
 
 #: Query tokens per ``Queries<j>`` module (each token: two kernel evaluations).
 QUERIES_PER_MODULE = 4

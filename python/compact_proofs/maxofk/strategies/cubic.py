@@ -121,7 +121,7 @@ weights, K <= 1000 (the slack is sized for it).
 
 Postconditions: ``cubic(model).correct_lower_bound`` <= the exact number of correct inputs
 (``brute_force.exact_verdicts``); the claimed inputs are exactly ``covered_inputs(...)``;
-``cubic_check.check_certificate(certificate(model))`` re-derives the count in exact rationals.
+``maxofk.checks.cubic.check_certificate(certificate(model))`` re-derives the count in exact rationals.
 
 Proof FLOPs (the paper's convention: checker work only, counted from shapes; matmul
 [a,b]@[b,c] costs a c (2b - 1), a reduction of n numbers n - 1, elementwise ops 1, an exp
@@ -134,7 +134,7 @@ comparison each), and the count. Excluded: proof search and the float rounding a
 Unexplained dimensionality: the paper's code constant for the cubic proof,
 EUPU v^2 + PVOU K v + EQKE v^2 + EQKP v K + EVOU v^2 (12,800 for v = 64, K = 4).
 
-Certificate: format and checker in ``cubic_check`` (this module imports it, never the reverse).
+Certificate: format and checker in ``maxofk.checks.cubic`` (this module imports it, never the reverse).
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ import numpy as np
 from ...core.exact import iv_precision
 from ..model import MaxOfKTransformer
 from ..tables import PathTables
-from .cubic_check import FORMAT, VERSION, count_from_sizes
+from ..checks.cubic import FORMAT, VERSION, count_from_sizes
 from .registry import StrategyResult, register
 
 _REL = 1e-13  # relative slack per bounded product / sum (>> a few unit roundoffs)

@@ -61,7 +61,7 @@ Time complexity: O(v^3 K) exact integer work; O(v^3 (n_grid + K^2 log K)) float 
 Preconditions: as ``cubic``. Postconditions: count >= the ``cubic`` count and <= the exact
 count. Certificate: ``certificate`` / ``check_certificate`` below, format
 ``compact-proofs/max-of-k-cubic-tight-certificate`` v1, documented and checked in
-``cubic_tight_certificate``. FLOPs counted as in ``cubic`` (the ``cubic`` part is
+``maxofk.checks.cubic_tight``. FLOPs counted as in ``cubic`` (the ``cubic`` part is
 included); unexplained dimensionality is the same constant.
 """
 
@@ -88,8 +88,8 @@ from .cubic import (
     unexplained_dimensionality,
     valid_cells,
 )
-from .cubic_check import count_from_sizes
-from .cubic_tight_certificate import FORMAT, VERSION
+from ..checks.cubic import count_from_sizes
+from ..checks.cubic_tight import FORMAT, VERSION
 
 
 def fast_float(values: np.ndarray, exp: int) -> np.ndarray:
@@ -128,7 +128,7 @@ def joint_chord_sets(base, refined_tables, n_grid: int, flops: FlopCounter,
     positions, w_q = Jq). Time: O(v^3 n_grid) float work. With ``record`` (a dict), stores
     the grid upper bounds ``record["phi"][alt][g]`` ([m, t] float64, alt "U" or "D") and
     ``record["chord_u"][c]`` ([m, q, t] bool: the cell passes with alternative U), the
-    witnesses of the certificate (``cubic_tight_certificate``).
+    witnesses of the certificate (``maxofk.checks.cubic_tight``).
     """
     tb, ct = base.tables, refined_tables
     v, k = tb.d_vocab, tb.n_ctx
@@ -309,7 +309,7 @@ def _pair(x: float) -> list[int] | None:
 
 
 def certificate(model: MaxOfKTransformer, n_grid: int = 4) -> dict[str, Any]:
-    """Run ``cubic_tight`` and return its certificate (format: ``cubic_tight_certificate``'s docstring).
+    """Run ``cubic_tight`` and return its certificate (format: ``maxofk.checks.cubic_tight``'s docstring).
 
     Time: that of the proof plus O(v^3) to list the sets.
     """

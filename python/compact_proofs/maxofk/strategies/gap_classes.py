@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from ..lean_export import AccuracyCertificate, Tops
-from .gap_classes_check import (  # the checker: the cell test and count this search must meet
+from ..checks.gap_classes import (  # the checker: the cell test and count this search must meet
     CERTIFICATE_FORMAT,
     CERTIFICATE_VERSION,
     GapTables,

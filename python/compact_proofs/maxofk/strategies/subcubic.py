@@ -108,7 +108,7 @@ max_diff: v d + 2, max_diff_exact: 2v, global: 2) + attention-error term (svd: 2
 max_diff families 2v + 2d, + v when the name has "mean"; max_diff_exact: 4v; exact EQKE: v^2)
 + PVOU v + EVOU v^2 (6,466 for the default at v = 64, d = 32).
 
-Certificate: format and checker in ``subcubic_check`` (this module imports it, never the reverse).
+Certificate: format and checker in ``maxofk.checks.subcubic`` (this module imports it, never the reverse).
 
 Time (prover): exact products O(v d h + d h v + v d v) (the v^2 d of EVOU, and of EUPU / EQKE /
 R for the exact options), O(v^2 K) rigorous cells of O(K) interval operations each, and an
@@ -136,7 +136,7 @@ from ..model import PARAMETER_NAMES, MaxOfKTransformer
 from ..tables import PathTables
 from .registry import StrategyResult, register
 from .cubic import FlopCounter, to_float
-from .subcubic_eqke import (
+from ..checks.subcubic_eqke import (
     ATTENTION_ERROR_OPTIONS,
     SVD_LOG2_POWER,
     AttentionError,
@@ -144,7 +144,7 @@ from .subcubic_eqke import (
     attention_error,
     level_of,
 )
-from .subcubic_check import (  # the checker: the cell test and count this search must meet
+from ..checks.subcubic import (  # the checker: the cell test and count this search must meet
     ATTENTION_OPTIONS,
     FORMAT,
     VERSION,
@@ -158,7 +158,7 @@ from .subcubic_check import (  # the checker: the cell test and count this searc
     valid_cells,
     value_tables,
 )
-from .subcubic_eupu import EUPU_OPTIONS, direct_bound, find_centre
+from ..checks.subcubic_eupu import EUPU_OPTIONS, direct_bound, find_centre
 
 DEFAULT = ("mean_query+max_diff", "mean_query+diff", "max_diff")
 _PREC = 100  # prover's interval precision (bits)

@@ -35,7 +35,7 @@ positions of an arrangement (low: m on the K-1-c smallest-eqkp positions, high: 
 largest):
 
     (0) format, shapes, 0 <= lower <= upper, every exp enclosure (mpmath interval exp read
-        with exact endpoints, ``cubic_check._check_exp``), position_order a sorted permutation.
+        with exact endpoints, ``cubic._check_exp``), position_order a sorted permutation.
     A, c = 0:  sel(X_m, a(x)) + sel(w_{K-1}, b(x)) < 0 for every x != m (``cubic`` Step 4).
     A, c >= 1: for every t in T and both arrangements,
                sel(M_m, W_m) + sel(M_t, U[q] + V[t]) + sel(w_{K-1}, W_q) < 0 (``cubic``).
@@ -51,7 +51,7 @@ largest):
        for every x != m.
     Validity of every entry (q <= m, c valid for q, tokens distinct and < m, T non-empty),
     and the count  sum_{m, q <= m} [c = 0 certified] + sum_c C(K-1, c) |T(m,q,c)|^c
-    (``cubic_check.count_from_sizes``) equal to correct_count.
+    (``cubic.count_from_sizes``) equal to correct_count.
 
 That these inequalities imply correctness of the claimed inputs is the content of
 ``cubic_tight``'s docstring (parts A-D) and ``cubic``'s Steps 1-4; the checker verifies
@@ -78,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from .cubic_check import CertificateError, count_from_sizes, read_enclosures
+from .cubic import CertificateError, count_from_sizes, read_enclosures
 
 FORMAT = "compact-proofs/max-of-k-cubic-tight-certificate"
 VERSION = 1
