@@ -24,22 +24,22 @@ from types import SimpleNamespace
 from compact_proofs.lean.render import THEOREM_TAG
 from compact_proofs.lean.bridge import TRUST_LABEL, check_project, find_toolchain
 from compact_proofs.modadd import zoo as modadd_zoo
-from compact_proofs.modadd.certificate import weights_sha256
+from compact_proofs.core.modelfile import model_sha256
 from compact_proofs.core.provenance import REPO_ROOT, provenance, provenance_markdown
-from compact_proofs.maxofk.zoo import read_record
+from compact_proofs.maxofk import zoo as maxofk_zoo
 
 
 def zoo_models_by_hash() -> dict[str, str]:
-    """sha256 of every shipped model's weights -> its record path (relative to the repository):
-    the Max-of-K records' own hash, the modular-addition models' ``weights_sha256``."""
+    """The identity (``model_sha256``) of every shipped model -> its record path (relative to the
+    repository)."""
     found = {}
     for path in sorted((REPO_ROOT / "python/compact_proofs/zoo").rglob("seed-*.json")):
         try:
-            found[read_record(path).sha256] = str(path.relative_to(REPO_ROOT))
+            found[model_sha256(maxofk_zoo.load_model(path)[0])] = str(path.relative_to(REPO_ROOT))
         except ValueError:  # a record of another format (e.g. modular addition): not a Max-of-K model
             continue
     for path in modadd_zoo.zoo_records():
-        found[weights_sha256(modadd_zoo.load_model(path)[0])] = str(path.relative_to(REPO_ROOT))
+        found[model_sha256(modadd_zoo.load_model(path)[0])] = str(path.relative_to(REPO_ROOT))
     return found
 
 

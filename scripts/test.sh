@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: set-up, the Lean proof check (every module, warnings
-# as errors, trust audit, axiom audit) beside the TransformerLens round trip in its own
-# environment, then pytest (which includes the Lean tamper tests) on every core (pytest-xdist).
+# The whole test suite on a fresh machine: set-up, the generated modules compared with what their
+# generators render, the Lean proof check (every module, warnings as errors, trust audit, axiom
+# audit) beside the TransformerLens round trip in its own environment, then pytest (which
+# includes the Lean tamper tests) on every core (pytest-xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 phase() { echo "test.sh: $1 done at ${SECONDS} s"; }
@@ -13,7 +14,9 @@ tl_log="$(mktemp)"
 bash scripts/test_transformer_lens.sh -q >"$tl_log" 2>&1 &
 tl_pid=$!
 trap 'kill "$tl_pid" 2>/dev/null || true; rm -f "$tl_log"' EXIT
-.venv/bin/compact-proofs lean-check
+.venv/bin/compact-proofs lean generate --check  # seconds: fails before the long build if a module is stale
+phase "generated modules up to date"
+.venv/bin/compact-proofs lean check
 phase "Lean check"
 tl_status=0
 wait "$tl_pid" || tl_status=$?

@@ -1,11 +1,7 @@
-"""Shared fixtures: small random Max-of-K models for property tests, and the repository's scripts
-as modules."""
+"""Shared fixtures: small random Max-of-K models for property tests, and the check that the
+tracked generated Lean modules are what their generators render."""
 
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
@@ -28,13 +24,11 @@ def random_model(cfg, rng: np.random.Generator, grid: float | None = None, model
     return model_cls.from_weights(cfg, weights)
 
 
-def load_script(name: str) -> ModuleType:
-    """``scripts/<name>.py`` imported as a module (to call its ``main`` in a test)."""
-    path = Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def generated_modules_up_to_date(name: str) -> bool:
+    """``compact-proofs lean generate NAME --check`` on the tracked modules."""
+    from compact_proofs.cli import main
+
+    return main(["lean", "generate", name, "--check"]) == 0
 
 
 @pytest.fixture

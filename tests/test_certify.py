@@ -24,7 +24,7 @@ def test_certify_small_model_writes_consistent_report(tmp_path):
         assert row["python_recheck"] == row["correct_lower_bound"]
         cert = json.loads((tmp_path / "certificates" / f"{row['strategy']}.json").read_text())
         assert cert["correct_count"] == row["correct_lower_bound"]
-    assert json.loads((tmp_path / "report.json").read_text())["model"]["sha256"] == data["model"]["sha256"]
+    assert json.loads((tmp_path / "report.json").read_text())["model"]["model_sha256"] == data["model"]["model_sha256"]
     markdown = (tmp_path / "report.md").read_text()
     assert f"**{exact:,}** of 512" in markdown
     assert "Lean check skipped" in markdown

@@ -20,7 +20,7 @@ from compact_proofs.maxofk.model import MaxOfKConfig
 from compact_proofs.maxofk.strategies import gap_classes as gc
 from compact_proofs.maxofk.zoo import load_model
 
-from .conftest import load_script, random_model
+from .conftest import generated_modules_up_to_date, random_model
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
@@ -165,8 +165,7 @@ def test_bound_above_certified_count_is_refused(tiny):
 
 
 def test_generated_module_is_up_to_date():
-    gen = load_script("gen_small_accuracy_certificate")
-    assert gen.main(["--check"]) == 0, "run python scripts/gen_small_accuracy_certificate.py"
+    assert generated_modules_up_to_date("small-max-of-3"), "run compact-proofs lean generate small-max-of-3"
 
 
 def test_render_is_deterministic(tiny):
@@ -177,16 +176,17 @@ def test_render_is_deterministic(tiny):
     )
     a = le.render_lean_module(em, cert, **kw)
     assert a == le.render_lean_module(em, cert, **kw)
-    assert f"theorem tiny_accuracy" in a and f"{cert.bound} ≤ accuracy F tinyModel" in a
+    assert "theorem tiny_accuracy" in a and f"{cert.bound} ≤ accuracy F tinyModel" in a
 
 
 def test_generated_module_names_its_model_for_certify():
-    """``certify`` finds the small model's theorem by the sha256 of the shipped weights."""
+    """``certify`` finds the small model's theorem by the shipped model's identity."""
+    from compact_proofs.core.modelfile import model_sha256
     from compact_proofs.lean.render import lean_theorems_for
-    from compact_proofs.maxofk.zoo import read_record
+    from compact_proofs.maxofk.zoo import load_model
 
-    record = read_record(REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json")
-    found = lean_theorems_for(record.sha256, REPO / "lean")
+    model, _ = load_model(REPO / "python/compact_proofs/zoo/small_max_of_3/seed-00001.json")
+    found = lean_theorems_for(model_sha256(model), REPO / "lean")
     assert sorted((t.theorem, t.module, t.bound) for t in found) == [
         ("CompactProofs.Generated.GapCubicSmallMaxOf3.small_max_of_3_accuracy_gap_cubic", "CompactProofs.Generated.GapCubicSmallMaxOf3", 512),
         ("CompactProofs.Generated.GapSmallMaxOf3.small_max_of_3_accuracy_gap", "CompactProofs.Generated.GapSmallMaxOf3", 512),

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from compact_proofs.core.modelfile import model_sha256
 from compact_proofs.maxofk import lean_export as le
 from compact_proofs.maxofk import lean_shards as ls
 from compact_proofs.lean.render import lean_theorems_for
@@ -19,7 +20,7 @@ from compact_proofs.maxofk.model import MaxOfKConfig
 from compact_proofs.maxofk.strategies import gap_classes as gc
 from compact_proofs.maxofk.zoo import load_model
 
-from .conftest import load_script, random_model
+from .conftest import generated_modules_up_to_date, random_model
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,9 +99,8 @@ def test_tiny_bound_is_the_strategy_s_count():
 
 def test_seed123_modules_are_up_to_date():
     """The shipped seed-123 theorem is that of the shipped weights, at the strategy's bound."""
-    assert load_script("gen_maxof4_theorem").main(["--check"]) == 0
-    _, record = load_model(123)
-    [thm] = [t for t in lean_theorems_for(record.sha256, REPO / "lean") if t.strategy == "gap_classes_cubic"]
+    assert generated_modules_up_to_date("maxof4-theorem")
+    [thm] = [t for t in lean_theorems_for(model_sha256(load_model(123)[0]), REPO / "lean") if t.strategy == "gap_classes_cubic"]
     assert thm.theorem == "CompactProofs.Generated.Seed123.maxOf4_seed123_accuracy"
     assert thm.bound == 16_167_555
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from compact_proofs.core.modelfile import model_sha256
 from compact_proofs.modadd import zoo
 from compact_proofs.modadd.brute_force import exact_verdicts
 from compact_proofs.modadd.certificate import (
@@ -20,7 +21,6 @@ from compact_proofs.modadd.certificate import (
     check,
     find_certificate,
     read_certificate,
-    weights_sha256,
 )
 from compact_proofs.modadd.model import ModAddConfig, ModAddTransformer
 from compact_proofs.modadd.training import ModAddTrainingConfig, train
@@ -53,7 +53,7 @@ def test_certified_inputs_are_correct_for_random_models_and_coefficients(p, d_ml
     coef = rng.integers(-(2**20), 2**20, size=(d_mlp, 2 * len(freqs)))
     coef[list(exact)] = 0
     coef = tuple(tuple(int(v) for v in row) for row in coef)
-    arbitrary = OutputFourierCertificate(weights_sha256(model), p, d_mlp, freqs, 16, int(rng.integers(-40, -10)), coef, 0, exact)
+    arbitrary = OutputFourierCertificate(model_sha256(model), p, d_mlp, freqs, 16, int(rng.integers(-40, -10)), coef, 0, exact)
     assert_sound(model, arbitrary)
 
 

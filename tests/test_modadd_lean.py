@@ -21,21 +21,17 @@ from compact_proofs.modadd import lean_certificate as lc
 from compact_proofs.modadd import lean_modules as lm
 from compact_proofs.modadd import zoo
 from compact_proofs.modadd.brute_force import ExactTables, exact_verdicts
-from compact_proofs.modadd.certificate import weights_sha256
+from compact_proofs.core.modelfile import model_sha256
 from compact_proofs.modadd.model import ModAddConfig, ModAddTransformer
 from compact_proofs.modadd.training import ModAddTrainingConfig, train
 
 from . import conftest
 from .test_lean_bridge import copy_tree, needs_toolchain, run_check, shared_build, status  # noqa: F401
+from .test_lean_shards import unpack
 
 REPO = Path(__file__).resolve().parents[1]
 SEED1 = zoo.record_path(59, 1)
 TINY_ROOT = "CompactProofs.Generated.TinyModAdd"
-
-
-def unpack_row(w: int, n: int, N: int) -> list[int]:
-    """Python mirror of ``CompactProofs.ModAdd.unpackRow``."""
-    return [((N >> (w * i)) & (2**w - 1)) - 2 ** (w - 1) for i in range(n)]
 
 
 def random_model(p: int, d_mlp: int, seed: int) -> ModAddTransformer:
@@ -109,9 +105,9 @@ def test_seed0_needs_eight_frequencies():
 
 def test_seed1_modules_are_up_to_date():
     """The shipped theorem is that of the shipped weights, certifying every input."""
-    assert conftest.load_script("gen_modadd_theorem").main(["--check"]) == 0
+    assert conftest.generated_modules_up_to_date("modadd-theorem")
     model, _ = zoo.load_model(SEED1)
-    [thm] = lean_theorems_for(weights_sha256(model), REPO / "lean")
+    [thm] = lean_theorems_for(model_sha256(model), REPO / "lean")
     assert thm.theorem == "CompactProofs.Generated.ModAddP59Seed1.modadd_p59_seed1_accuracy"
     assert (thm.strategy, thm.bound) == ("output_fourier_hoelder", 59 * 59)
 
@@ -132,8 +128,8 @@ def test_seed1_weights_in_lean_are_the_float32_weights():
     assert re.search(r"^  shift := (\d+)$", text, re.M).group(1) == str(im.shift)
     for name, rows in im.mats.items():
         block = re.search(rf"^  {name} :=\n    \[(.*?)\]$", text, re.M | re.S).group(1)
-        literals = re.findall(r"unpackRow (\d+) (\d+) 0x([0-9a-f]+)", block)
-        assert [unpack_row(int(a), int(b), int(c, 16)) for a, b, c in literals] == rows, name
+        literals = re.findall(r"unpack (\d+) (\d+) 0x([0-9a-f]+)", block)
+        assert [unpack(int(a), int(b), int(c, 16)) for a, b, c in literals] == rows, name
     scale = 2.0**-im.shift
     assert np.array_equal(np.array(im.mats["wInT"], dtype=np.float64) * scale, w["W_in"].T.astype(np.float64))
     heads = np.concatenate([w["W_V"][h] for h in range(model.cfg.n_heads)], axis=1)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +16,7 @@ from compact_proofs.maxofk.ov_certificate import (
 )
 from compact_proofs.core.exact import float32_to_dyadic
 
-REPO = Path(__file__).resolve().parents[1]
-
+from .conftest import generated_modules_up_to_date
 
 def as_fraction(m: int, e: int) -> Fraction:
     return Fraction(m) * Fraction(2) ** e
@@ -157,9 +153,4 @@ def test_threshold_validation():
 
 
 def test_generated_module_is_up_to_date():
-    out = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "gen_ov_certificate.py"), "--check"],
-        capture_output=True,
-        text=True,
-    )
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert generated_modules_up_to_date("ov-small"), "run compact-proofs lean generate ov-small"

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compact_proofs.core.modelfile import ModelFileError
+from compact_proofs.core.modelfile import ModelFileError, model_sha256
 from compact_proofs.maxofk import plots, sweep, zoo
-from compact_proofs.maxofk.model import MaxOfKConfig
+from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
 from compact_proofs.maxofk.strategies import STRATEGIES, StrategyResult
 
 from .conftest import random_model
@@ -89,7 +89,7 @@ def test_select_strategies_by_name_and_glob():
 def test_load_models_validates_and_dedupes(model_paths, tmp_path):
     specs = sweep.load_models(paths=[*model_paths, model_paths[0]])
     assert [s.seed for s in specs] == [1, 11, 12]
-    assert len({s.digest for s in specs}) == 3
+    assert len({s.model_sha256 for s in specs}) == 3
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     with pytest.raises(ModelFileError, match="bad.json"):
@@ -98,16 +98,17 @@ def test_load_models_validates_and_dedupes(model_paths, tmp_path):
 
 def test_cache_key_depends_on_weights_strategy_and_code(models):
     a, b = models[0], models[1]
-    assert sweep.weights_digest(a.config, a.weights) == a.digest
+    model = MaxOfKTransformer.from_weights(a.config, a.weights)
+    assert model_sha256(model) == a.model_sha256
     changed = {k: v.copy() for k, v in a.weights.items()}
     changed["W_U"][0, 0] = np.nextafter(changed["W_U"][0, 0], np.float32(np.inf))  # one ulp
-    assert sweep.weights_digest(a.config, changed) != a.digest
+    assert model_sha256(MaxOfKTransformer.from_weights(a.config, changed)) != a.model_sha256
     version = sweep.code_version("cubic")
     keys = {
-        sweep.cache_key(a.digest, "cubic", version),
-        sweep.cache_key(b.digest, "cubic", version),
-        sweep.cache_key(a.digest, "cubic_paper", version),
-        sweep.cache_key(a.digest, "cubic", "another version"),
+        sweep.cache_key(a.model_sha256, "cubic", version),
+        sweep.cache_key(b.model_sha256, "cubic", version),
+        sweep.cache_key(a.model_sha256, "cubic_paper", version),
+        sweep.cache_key(a.model_sha256, "cubic", "another version"),
     }
     assert len(keys) == 4
     # cubic_tight builds on cubic, so its code version covers cubic's source too

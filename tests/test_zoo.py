@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from compact_proofs.maxofk import zoo
-from compact_proofs.maxofk.model import MaxOfKConfig
-from compact_proofs.core.modelfile import ModelFileError
+from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
+from compact_proofs.core.modelfile import ModelFileError, model_sha256
 from compact_proofs.maxofk.zoo import load_model, save_model
 
 from .conftest import random_model
@@ -150,3 +150,17 @@ def test_cli_reports_bad_file(saved, capsys):
     assert main(["brute-force", "--model", str(saved)]) == 2
     err = capsys.readouterr().err
     assert "seed-00009.npz" in err and "sha256 mismatch" in err
+
+
+def test_model_identity_follows_the_weights_not_the_file(saved):
+    """``model_sha256`` is the same for the same weights in another ``.npz`` (reversed arrays,
+    another writer: another file checksum), and changes with one weight or the config."""
+    model, record = load_model(saved)
+    _rewrite_npz(saved, lambda a: dict(reversed(list(a.items()))))
+    same, rewritten = load_model(saved)
+    assert rewritten.sha256 != record.sha256 and model_sha256(same) == model_sha256(model)
+    weights = model.weights()
+    weights["W_E"][0, 0] = np.nextafter(weights["W_E"][0, 0], np.float32(np.inf))
+    assert model_sha256(MaxOfKTransformer.from_weights(model.cfg, weights)) != model_sha256(model)
+    other_cfg = dataclasses.replace(model.cfg, init_range=0.5)
+    assert model_sha256(MaxOfKTransformer.from_weights(other_cfg, model.weights())) != model_sha256(model)

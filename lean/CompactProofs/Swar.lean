@@ -201,8 +201,8 @@ theorem unpack_packNat {w : Nat} : ∀ {n : Nat} {g : Nat → Nat}, (∀ d, d < 
     have hdiv : (g 0 + 2 ^ w * packNat w n fun d => g (d + 1)) / 2 ^ w =
         packNat w n fun d => g (d + 1) := by
       rw [Nat.add_mul_div_left _ _ (Nat.two_pow_pos w), Nat.div_eq_of_lt h0, Nat.zero_add]
-    simp only [packNat, unpack]
-    rw [hmod, hdiv]
+    simp only [packNat]
+    rw [unpack_succ, hmod, hdiv]
     cases d with
     | zero => rfl
     | succ d =>

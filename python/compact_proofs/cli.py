@@ -8,10 +8,12 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .core.modelfile import ModelFileError
+from .core.modelfile import ModelFileError, model_sha256
 from .core.progress import Progress
-from .core.provenance import repo_relative
+from .core.provenance import REPO_ROOT, repo_relative
 from .lean.bridge import LeanCheckError
+from .lean.generate import COMMAND as GENERATE_COMMAND
+from .lean.generate import GenerationError, Generator, run_all
 from .maxofk import zoo
 from .maxofk.model import MaxOfKConfig
 from .maxofk.sweep import add_sweep_command
@@ -57,7 +59,7 @@ def _brute_force_one(record_path: Path, float32: bool, progress: bool | None, th
         torch.set_num_threads(threads)
     model, record = zoo.load_model(record_path)
     result = brute_force(model, progress=progress, float32=float32)
-    return {"seed": record.seed, "model": repo_relative(record_path), "sha256": record.sha256, **result.to_dict()}
+    return {"seed": record.seed, "model": repo_relative(record_path), "model_sha256": model_sha256(model), **result.to_dict()}
 
 
 
@@ -120,6 +122,54 @@ def cmd_lean_check(args: argparse.Namespace) -> int:
     return lean_main(["check", "--jobs", str(args.jobs)] + (["--clean"] if args.clean else []) + args.targets)
 
 
+def lean_generators() -> dict[str, Generator]:
+    """Every family's generators of shipped Lean modules, by name."""
+    from .maxofk.lean_generators import GENERATORS as MAXOFK
+    from .modadd.lean_generators import GENERATORS as MODADD
+
+    return {g.name: g for g in MAXOFK + MODADD}
+
+
+def cmd_lean_generate(args: argparse.Namespace) -> int:
+    generators = lean_generators()
+    if args.generator is None:
+        ok = run_all(generators.values(), args.lean_root, check=args.check)
+    else:
+        gen = generators[args.generator]
+        ok = gen.run(args.lean_root, check=args.check, **{o.name: getattr(args, o.name) for o in gen.options})
+    if not ok:
+        print(f"error: generated Lean modules are out of date: run {GENERATE_COMMAND}", file=sys.stderr)
+    return 0 if ok else 1
+
+
+def add_lean_command(sub: argparse._SubParsersAction) -> None:
+    def check_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
+        p.add_argument("--clean", action="store_true", help="rebuild everything")
+        p.add_argument("targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)")
+        p.set_defaults(func=cmd_lean_check)
+
+    check_args(sub.add_parser("lean-check", help="the same as `lean check`"))
+    lean = sub.add_parser("lean", help="the Lean library: check it, generate its certificate modules")
+    lean_sub = lean.add_subparsers(dest="lean_command", required=True)
+    check_args(lean_sub.add_parser("check", help="audit and build the Lean library, then audit its axioms"))
+
+    def generate_args(p: argparse.ArgumentParser, default=None) -> None:
+        # defaults only on the outer parser, so that a generator's parser does not reset them
+        p.add_argument("--check", action="store_true", default=default or False, help="only compare with the tracked files")
+        p.add_argument("--lean-root", type=Path, default=default or REPO_ROOT / "lean", help="source root (default lean/)")
+
+    gen = lean_sub.add_parser("generate", help="write (or --check) the generated modules of every shipped theorem, or of NAME")
+    generate_args(gen)
+    gen.set_defaults(func=cmd_lean_generate, generator=None)
+    gen_sub = gen.add_subparsers(dest="generator", metavar="NAME")
+    for g in lean_generators().values():
+        p = gen_sub.add_parser(g.name, help=g.description)
+        generate_args(p, argparse.SUPPRESS)
+        for o in g.options:
+            p.add_argument(f"--{o.name}", type=int, default=o.default, help=o.help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="compact-proofs", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,12 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--float32", action="store_true", help="also count the plain float32 forward pass (about 40 s)")
     p.set_defaults(func=cmd_certify)
 
-    p = sub.add_parser("lean-check", help="audit and build the Lean library, then audit its axioms")
-    p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
-    p.add_argument("--clean", action="store_true", help="rebuild everything")
-    p.add_argument("targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)")
-    p.set_defaults(func=cmd_lean_check)
-
+    add_lean_command(sub)
     add_sweep_command(sub)
     add_modadd_command(sub)
     return parser
@@ -171,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ModelFileError, LeanCheckError, CertificateError) as exc:
+    except (ModelFileError, LeanCheckError, CertificateError, GenerationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

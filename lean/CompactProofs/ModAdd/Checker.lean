@@ -488,10 +488,6 @@ theorem globalOk_sound {m : Model} {T : Tabs} {c : Cert} {parts : Nat} (hparts :
 
 /-! ## Soundness of one operand -/
 
-theorem length_unpack (w : Nat) : ∀ (n N : Nat), (unpack w n N).length = n
-  | 0, _ => rfl
-  | n + 1, N => by simp [unpack, length_unpack w n]
-
 theorem length_postsOf (w p : Nat) : ∀ (S Q X : List Int),
     (postsOf w p S Q X).length = min (min S.length Q.length) X.length
   | s :: S, q :: Q, x :: X => by simp [postsOf, length_postsOf w p S Q X]

@@ -76,18 +76,6 @@ structure Model where
   /-- unembedding, `d_model × p` -/
   wU : IntMatrix
 
-/-- `n` integers stored as the `w`-bit fields of `N`, lowest field first, each offset by
-`2 ^ (w - 1)`: how the generated modules write a row of weights or of a witness table (one
-`Nat` literal per row is cheap to elaborate). Shifts and masks with the mask and offset
-computed once make the kernel's decoding about half as costly in time and memory as
-`CompactProofs.unpack`. -/
-def unpackRow (w n N : Nat) : List Int := go (2 ^ w - 1) (2 ^ (w - 1)) n N
-where
-  /-- the fields of `N` with `mask = 2^w - 1` and offset `h` -/
-  go (mask h : Nat) : Nat → Nat → List Int
-    | 0, _ => []
-    | n + 1, N => Int.subNatNat (N &&& mask) h :: go mask h n (N >>> w)
-
 /-- The token at position `j` of input `(a, b)`: `a`, `b`, then `'='` (token `p`). -/
 def tok (m : Model) (a b : Nat) : Nat → Nat
   | 0 => a

@@ -41,6 +41,22 @@ def npz_bytes(weights: dict[str, np.ndarray], names: tuple[str, ...]) -> bytes:
     return buffer.getvalue()
 
 
+def model_sha256(model: Any) -> str:
+    """The one identity of a model of any family: sha256 of its config (canonical JSON) and of
+    every parameter's name, shape and little-endian float32 bytes, in the config's parameter
+    order. Lean theorem tags, the sweep cache, certificates and reports name a model by it;
+    unlike the record's ``sha256`` (a checksum of the ``.npz`` file), it does not depend on how
+    the weights were stored. ``model``: anything with ``cfg`` (``to_dict``, ``parameter_shapes``)
+    and ``weights()``."""
+    weights = model.weights()
+    h = hashlib.sha256(json.dumps(model.cfg.to_dict(), sort_keys=True).encode())
+    for name in model.cfg.parameter_shapes():
+        array = np.ascontiguousarray(weights[name], dtype="<f4")
+        h.update(f"\n{name}{array.shape}\n".encode())
+        h.update(array.tobytes())
+    return h.hexdigest()
+
+
 def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Callable[[dict], Any]) -> tuple[Any, dict[str, Any]]:
     """Parse and check the JSON record of a shipped model of format ``fmt``; returns (config, data).
 

@@ -37,15 +37,14 @@ def write_generated_module(path: Path, text: str, command: str, *, check: bool) 
     return True
 
 
-def unpack_literal(xs: Sequence[int], decoder: str = "unpack") -> str:
-    """``unpack w n 0x…`` (or another decoder of the same format): the integers as
-    offset-binary ``w``-bit fields, lowest first."""
+def unpack_literal(xs: Sequence[int]) -> str:
+    """``unpack w n 0x…``: the integers as offset-binary ``w``-bit fields, lowest first."""
     xs = [int(x) for x in xs]
     w = max([abs(x).bit_length() for x in xs] + [0]) + 2
     n = 0
     for x in reversed(xs):
         n = (n << w) | (x + (1 << (w - 1)))
-    return f"{decoder} {w} {len(xs)} 0x{n:x}"
+    return f"unpack {w} {len(xs)} 0x{n:x}"
 
 
 def unpack_nat_literal(xs: Sequence[int]) -> str:

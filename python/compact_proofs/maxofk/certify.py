@@ -8,7 +8,7 @@
    the strategy's independent exact-rational checker, after checking that the certificate's
    integer path tables are the model's own (the checker trusts them);
 4. the Lean library checked with the pinned toolchain (``lean.bridge.check_project``): the
-   accuracy theorems whose generated modules name this model (by the sha256 of its weights,
+   accuracy theorems whose generated modules name this model (by its identity ``core.modelfile.model_sha256``,
    see :func:`lean_theorems_for`) are reported with the axioms they depend on;
 5. ``report.json``, ``report.md``, ``report.html`` and the bound-vs-proof-length plot.
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..core.modelfile import model_sha256
 from ..core.provenance import REPO_ROOT, provenance, repo_relative
 from ..lean.render import LeanTheorem, lean_theorems_for
 from . import zoo
@@ -132,7 +133,8 @@ def certify(
         outcomes.append(outcome)
 
     lean_root = REPO_ROOT / "lean"
-    theorems = lean_theorems_for(record.sha256, lean_root)
+    identity = model_sha256(model)
+    theorems = lean_theorems_for(identity, lean_root)
     lean_data = None
     if lean and not theorems:
         say("Lean: the library has no theorem about this model; nothing to check")
@@ -158,7 +160,7 @@ def certify(
             by_strategy[thm.strategy].lean.append(thm)
 
     data = {
-        "model": {"path": repo_relative(model_path), "seed": record.seed, "sha256": record.sha256, "config": record.config.to_dict()},
+        "model": {"path": repo_relative(model_path), "seed": record.seed, "model_sha256": identity, "weights_file_sha256": record.sha256, "config": record.config.to_dict()},
         "brute_force": bf.to_dict(),
         "strategies": [
             o.result.to_dict()

@@ -3,7 +3,7 @@
 The kernel cannot check the cubic gap-classes certificate of a d_vocab-64 model in one
 declaration (its caches live as long as a declaration and the WebAssembly heap is 2 GiB), so
 the check is split into the Boolean parts of ``CompactProofs.MaxOfK.GapCubicShards``, one
-``decide +kernel`` theorem each, spread over modules that ``lean-check`` builds two at a time:
+``decide +kernel`` theorem each, spread over modules that ``lean check`` builds two at a time:
 
 * ``<Root>/Model.lean``: the exact weights, the subject of the final theorem;
 * ``<Root>/Data.lean``: the certificate (tables, ``exp`` enclosures), the packed-product

@@ -24,7 +24,7 @@ def report_markdown(data: dict[str, Any]) -> str:
     lines = [
         f"# compact-proofs certify: Max-of-{model['config']['n_ctx']} seed {model['seed']}",
         "",
-        f"Model `{model['path']}`, weights sha256 `{model['sha256'][:16]}…`.",
+        f"Model `{model['path']}`, model sha256 `{model['model_sha256'][:16]}…`.",
         "",
         "## Exact accuracy (brute force over the whole input space)",
         "",

@@ -1,7 +1,7 @@
 """Run proof strategies over many models, cached per job, and tabulate and plot the results.
 
-A *job* is one (model, strategy) pair. Its cache key is the sha256 of the model's weights
-(names, shapes and float32 bytes, plus the config), the strategy name and the strategy's code
+A *job* is one (model, strategy) pair. Its cache key is the model's identity
+(``core.modelfile.model_sha256``: the config and the float32 weights), the strategy name and the strategy's code
 version (``code_version``: a hash of the source of the strategy's module and of every
 ``compact_proofs`` module it uses). Finished jobs are stored as JSON under the cache folder as
 soon as they finish, so an interrupted sweep resumes where it stopped and a re-run is instant.
@@ -47,10 +47,10 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..core.modelfile import ModelFileError
+from ..core.modelfile import ModelFileError, model_sha256
 from ..core.progress import Progress
 from . import zoo
-from .model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
+from .model import MaxOfKConfig, MaxOfKTransformer
 from .plots import REFERENCE
 
 CACHE_FORMAT = "compact-proofs/sweep-result"
@@ -92,23 +92,13 @@ def select_strategies(patterns: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A loaded, validated model: where it came from and a digest of its weights."""
+    """A loaded, validated model: where it came from and its identity (``core.modelfile.model_sha256``)."""
 
     seed: int
     path: str
     config: MaxOfKConfig
     weights: dict[str, np.ndarray] = field(repr=False, compare=False)
-    digest: str
-
-
-def weights_digest(config: MaxOfKConfig, weights: dict[str, np.ndarray]) -> str:
-    """sha256 of the config and every parameter's name, shape and little-endian float32 bytes."""
-    h = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
-    for name in PARAMETER_NAMES:
-        array = np.ascontiguousarray(weights[name], dtype="<f4")
-        h.update(f"\n{name}{array.shape}\n".encode())
-        h.update(array.tobytes())
-    return h.hexdigest()
+    model_sha256: str
 
 
 def load_models(seeds: Sequence[int] = (), paths: Sequence[Path | str] = (), directory: Path = zoo.MAX_OF_4_DIR) -> list[ModelSpec]:
@@ -126,8 +116,7 @@ def load_models(seeds: Sequence[int] = (), paths: Sequence[Path | str] = (), dir
             continue
         seen.add(key)
         model, record = zoo.load_model(path)
-        weights = model.weights()
-        out.append(ModelSpec(record.seed, repo_relative(path), record.config, weights, weights_digest(record.config, weights)))
+        out.append(ModelSpec(record.seed, repo_relative(path), record.config, model.weights(), model_sha256(model)))
     return out
 
 
@@ -168,9 +157,9 @@ def code_version(strategy: str) -> str:
     return h.hexdigest()
 
 
-def cache_key(digest: str, strategy: str, version: str) -> str:
-    """The job's content hash: weights digest, strategy name, code version, cache format."""
-    text = json.dumps([CACHE_FORMAT, CACHE_VERSION, digest, strategy, version])
+def cache_key(model_sha256: str, strategy: str, version: str) -> str:
+    """The job's content hash: model identity, strategy name, code version, cache format."""
+    text = json.dumps([CACHE_FORMAT, CACHE_VERSION, model_sha256, strategy, version])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -476,7 +465,7 @@ def run_sweep(
     todo: list[tuple[tuple[int, str], Job]] = []
     for mi, model in enumerate(models):
         for strategy in strategies:
-            key = cache_key(model.digest, strategy, versions[strategy])
+            key = cache_key(model.model_sha256, strategy, versions[strategy])
             try:
                 hit = cache.get(key, strategy, model.config.n_inputs)
             except ValueError as exc:  # recompute and overwrite, but say so
@@ -503,7 +492,7 @@ def run_sweep(
         reference = results.get((mi, REFERENCE))
         if reference is None and REFERENCE not in strategies:
             try:
-                reference = cache.get(cache_key(model.digest, REFERENCE, versions[REFERENCE]), REFERENCE, model.config.n_inputs)
+                reference = cache.get(cache_key(model.model_sha256, REFERENCE, versions[REFERENCE]), REFERENCE, model.config.n_inputs)
             except ValueError as exc:
                 problems.append(str(exc))
         for strategy in strategies:

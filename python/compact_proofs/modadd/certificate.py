@@ -39,7 +39,6 @@ Preconditions: a ``ModAddTransformer`` with finite float32 weights. Postconditio
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ import mpmath
 import numpy as np
 
 from ..core.exact import Dyadic
+from ..core.modelfile import model_sha256
 from .brute_force import ExactTables, exact_verdicts
 from .model import ModAddTransformer
 
@@ -152,15 +152,6 @@ def read_certificate(path: Path | str) -> OutputFourierCertificate:
     )
 
 
-def weights_sha256(model: ModAddTransformer) -> str:
-    """sha256 of the model's float32 weights (names, shapes and bytes, in a fixed order)."""
-    h = hashlib.sha256()
-    for name, array in model.weights().items():
-        h.update(f"{name}{array.shape}".encode())
-        h.update(np.ascontiguousarray(array, dtype="<f4").tobytes())
-    return h.hexdigest()
-
-
 def fourier_basis(p: int, freqs: tuple[int, ...], prec: int) -> Dyadic:
     """[2|F|, p]: round(2^prec cos(2 pi k c / p)), then the sines, exactly reproducible (mpmath
     at 2 prec + 32 bits; only determinism matters for soundness, not accuracy)."""
@@ -223,7 +214,7 @@ def check(
     Time: O(|F| p^2 d_mlp + p^2 d_mlp + |F| p^3) exact integer operations."""
     start = time.perf_counter()
     p, d_mlp = model.cfg.p, model.cfg.d_mlp
-    if cert.model_sha256 != weights_sha256(model):
+    if cert.model_sha256 != model_sha256(model):
         raise CertificateError(source, "model_sha256 does not match the model's weights (a certificate of another model?)")
     if (cert.p, cert.d_mlp) != (p, d_mlp):
         raise CertificateError(source, f"shape p={cert.p}, d_mlp={cert.d_mlp} does not match the model's p={p}, d_mlp={d_mlp}")
@@ -339,7 +330,7 @@ def find_certificate(
     coef_exp = int(np.floor(np.log2(scale))) - prec
     coef_int = tuple(tuple(int(v) for v in row) for row in np.rint(np.ldexp(coef, -coef_exp)))
     exact_t = tuple(int(n) for n in exact)
-    sha = weights_sha256(model)
+    sha = model_sha256(model)
     cert = OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, 0, exact_t)
     result = check(model, cert, tables=tables)
     return OutputFourierCertificate(sha, p, d_mlp, freqs, prec, coef_exp, coef_int, result.certified, exact_t), result

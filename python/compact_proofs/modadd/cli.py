@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from ..core.modelfile import ModelFileError
+from ..core.modelfile import ModelFileError, model_sha256
 from . import zoo
 from .certificate import CertificateError
 
@@ -82,7 +82,7 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
 def cmd_certify(args: argparse.Namespace) -> int:
     from ..core.provenance import REPO_ROOT
     from ..lean.render import lean_theorems_for
-    from .certificate import check, find_certificate, read_certificate, weights_sha256
+    from .certificate import check, find_certificate, read_certificate
 
     paths = _paths(args)
     if args.check and len(paths) != 1:
@@ -102,9 +102,9 @@ def cmd_certify(args: argparse.Namespace) -> int:
             f"{result.brute_force_multiply_adds:,}; exact check {result.seconds:.1f} s",
             flush=True,
         )
-        for thm in lean_theorems_for(weights_sha256(model), REPO_ROOT / "lean"):
+        for thm in lean_theorems_for(model_sha256(model), REPO_ROOT / "lean"):
             print(f"{path.name}: Lean theorem {thm.theorem} ({thm.module}): at least {thm.bound}/{model.cfg.p ** 2} inputs "
-                  f"correct by {thm.strategy}; `compact-proofs lean-check` has the kernel check it", flush=True)
+                  f"correct by {thm.strategy}; `compact-proofs lean check` has the kernel check it", flush=True)
     return 0
 
 

@@ -2,7 +2,7 @@
 
 The certificate of ``lean_certificate`` is checked by ``CompactProofs.ModAdd.Accuracy``
 (``accuracy_ge_of_witness``); the kernel evaluates its Boolean parts with ``decide +kernel``, one theorem
-each, spread over modules that ``lean-check`` builds two at a time:
+each, spread over modules that ``lean check`` builds two at a time:
 
 * ``<Root>/Model.lean``: the exact weights, the subject of the final theorem;
 * ``<Root>/Witness.lean``: the packed-product witness (``TableWitness``) and the tables the
@@ -14,7 +14,7 @@ each, spread over modules that ``lean-check`` builds two at a time:
 * ``<Root>/Rows<i>.lean``: the per-operand counts (``rowOk``), a block of operands each;
 * ``<Root>.lean``: combines them into the accuracy theorem.
 
-Every integer table row is one ``Nat`` literal decoded by ``unpackRow``; the big packs (``p0``,
+Every integer table row is one ``Nat`` literal decoded by ``unpack``; the big packs (``p0``,
 ``p1``, ``la``, ``lb``) are literals of their own. Nothing in the data is trusted.
 """
 
@@ -71,7 +71,7 @@ def table_witness(im: IntModel, tab: IntTables) -> TableWitness:
 
 
 def _row(xs: Sequence[int]) -> str:
-    return unpack_literal(xs, "unpackRow")
+    return unpack_literal(xs)
 
 
 def _rows(rows: Sequence[Sequence[int]], indent: str) -> str:
@@ -127,7 +127,7 @@ def render_modules(
     texts[model_mod] = generated_module(
         ["CompactProofs.ModAdd.Semantics"], f"The exact weights of `{model_name}`",
         f"\np = {p}, d_model = {im.d_model}, heads side by side = {im.d_heads}, d_mlp = {im.d_mlp}. Every\n"
-        f"float32 weight is `mantissa / 2^{im.shift}`; a row of mantissas is one literal decoded by `unpackRow`.",
+        f"float32 weight is `mantissa / 2^{im.shift}`; a row of mantissas is one literal decoded by `unpack`.",
         model_mod,
         f"""/-- The exact weights. -/
 def {model_name} : ModAdd.Model where

@@ -121,7 +121,6 @@ exact number of correct inputs (``brute_force.exact_verdicts``); the claimed inp
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -132,6 +131,7 @@ import mpmath
 import numpy as np
 
 from ...core.exact import Dyadic, fraction_iv, iv_endpoints, iv_precision
+from ...core.modelfile import model_sha256
 from ..model import PARAMETER_NAMES, MaxOfKTransformer
 from ..tables import PathTables
 from .registry import StrategyResult, register
@@ -192,13 +192,6 @@ def parse_variant(name: str) -> tuple[str, str, str]:
 # Exact per-model data
 
 
-def _weights_key(model: MaxOfKTransformer) -> str:
-    h = hashlib.sha256(repr(model.cfg).encode())
-    for name, a in model.weights().items():
-        h.update(name.encode() + a.tobytes())
-    return h.hexdigest()
-
-
 class Context:
     """Exact data of one model shared by all 100 variants (cached per option)."""
 
@@ -235,7 +228,7 @@ _CACHE: dict[str, Context] = {}
 
 
 def context(model: MaxOfKTransformer) -> Context:
-    key = _weights_key(model)
+    key = model_sha256(model)
     if key not in _CACHE:
         if len(_CACHE) >= 2:
             _CACHE.pop(next(iter(_CACHE)))
