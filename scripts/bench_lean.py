@@ -2,11 +2,11 @@
 """Benchmark the Lean check of every accuracy theorem: certificate size, kernel time, memory, bound.
 
 Usage: .venv/bin/python scripts/bench_lean.py [--jobs N] [--out benchmarks/lean.md]
-       .venv/bin/python scripts/bench_lean.py --report build/lean/axioms.json   # from a full lean-check
+       .venv/bin/python scripts/bench_lean.py --report build/lean/axioms.json   # from a full lean check
 
 Builds the whole library in a fresh build folder (nothing cached), ``--jobs`` files at a time
 (default 1, so that each module's wall time and peak memory are its own), or reads the JSON
-report of a ``compact-proofs lean-check`` run in which every module was built. Then writes a table
+report of a ``compact-proofs lean check`` run in which every module was built. Then writes a table
 with one row per generated module that declares an accuracy theorem (``certify.THEOREM_TAG``):
 the model, the strategy, the size of its generated files, the check's wall time and peak RSS,
 the bound, and the trust level (the axioms the theorem depends on, from the kernel-environment
@@ -47,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "benchmarks/lean.md")
     parser.add_argument("--jobs", type=int, default=1, help="files built at a time (default 1)")
-    parser.add_argument("--report", type=Path, help="JSON report of a lean-check run that built every module")
+    parser.add_argument("--report", type=Path, help="JSON report of a lean check run that built every module")
     args = parser.parse_args()
     toolchain = find_toolchain(REPO_ROOT)
     lean_root = REPO_ROOT / "lean"
@@ -57,7 +57,7 @@ def main() -> None:
         if not data["ok"] or any(m.status != "built" for m in modules):
             raise SystemExit(f"{args.report}: not a passing run that built every module (nothing cached)")
         res = SimpleNamespace(modules=modules, theorem_axioms=data["theorems"], axiom_audit_seconds=data["axiom_audit_seconds"])
-        how = f"the build of `compact-proofs lean-check` ({args.report.name}), two files at a time"
+        how = f"the build of `compact-proofs lean check` ({args.report.name}), two files at a time"
     else:
         with tempfile.TemporaryDirectory() as build:
             res = check_project(REPO_ROOT, build_dir=build, jobs=args.jobs, json_out=Path(build) / "axioms.json")
