@@ -1,5 +1,5 @@
-"""Shared fixtures: small random Max-of-K models for property tests, and the check that the
-tracked generated Lean modules are what their generators render."""
+"""Shared fixtures: small random Max-of-K models for property tests, a strategy's proof on a
+model, and the check that the tracked generated Lean modules are what their generators render."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from compact_proofs.maxofk.model import MaxOfKTransformer
+from compact_proofs.maxofk.strategies import Proof, get_strategy
+from compact_proofs.maxofk.tables import ModelTables
 
 
 def random_model(cfg, rng: np.random.Generator, grid: float | None = None, model_cls=MaxOfKTransformer):
@@ -22,6 +24,11 @@ def random_model(cfg, rng: np.random.Generator, grid: float | None = None, model
         else:
             weights[name] = (rng.integers(-2, 3, shape) * grid).astype(np.float32)
     return model_cls.from_weights(cfg, weights)
+
+
+def prove(name: str, model: MaxOfKTransformer | ModelTables) -> Proof:
+    """Strategy ``name``'s proof on a model (its tables built here unless given)."""
+    return get_strategy(name).prove(model if isinstance(model, ModelTables) else ModelTables(model))
 
 
 def generated_modules_up_to_date(name: str) -> bool:

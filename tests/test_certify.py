@@ -10,7 +10,8 @@ import pytest
 from compact_proofs.maxofk import certify as certify_mod
 from compact_proofs.maxofk import zoo
 from compact_proofs.cli import main
-from compact_proofs.maxofk.strategies import STRATEGIES, StrategyResult
+from compact_proofs.maxofk.strategies import STRATEGIES, Proof, Strategy, StrategyResult
+from compact_proofs.maxofk.tables import ModelTables
 
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
 
@@ -32,11 +33,11 @@ def test_certify_small_model_writes_consistent_report(tmp_path):
 
 
 def test_certify_refuses_an_unsound_strategy(tmp_path, monkeypatch):
-    def overclaims(model):  # one more correct input than there are inputs
-        n = model.cfg.n_inputs + 1
-        return StrategyResult("overclaims", n, Fraction(n, n - 1), 0, 0, 0.0)
+    def overclaims(tables):  # one more correct input than there are inputs
+        n = tables.cfg.n_inputs + 1
+        return Proof(StrategyResult("overclaims", n, Fraction(n, n - 1), 0, 0, 0.0))
 
-    monkeypatch.setitem(STRATEGIES, "overclaims", overclaims)
+    monkeypatch.setitem(STRATEGIES, "overclaims", Strategy("overclaims", overclaims))
     with pytest.raises(AssertionError, match="overclaims"):
         certify_mod.certify(SMALL, ("overclaims",), tmp_path, lean=False, say=lambda _: None)
 
@@ -88,19 +89,44 @@ def test_cli_certify_and_bad_model_file(tmp_path, capsys):
     assert str(bad) in err and "not valid JSON" in err
 
 
-@pytest.mark.parametrize("strategy", ["cubic", "subcubic"])
+@pytest.mark.parametrize("strategy", ["cubic", "cubic_tight", "subcubic"])
 def test_certificate_for_another_model_is_refused(tmp_path, monkeypatch, strategy):
-    """The exported certificate must carry this model's data; one made for another model fails."""
+    """The certificate must carry this model's data: a proof whose certificate was made for
+    another model is refused by the strategy's checker, in the main job."""
     from compact_proofs.maxofk.checks import cubic as cubic_check, subcubic as subcubic_check
-    from compact_proofs.maxofk.strategies import cubic, subcubic
 
     model, _ = zoo.load_model(SMALL)
     other = {name: w.copy() for name, w in model.weights().items()}
     other["W_E"][0, 0] += 1.0
-    other_model = type(model).from_weights(model.cfg, other)
-    module = cubic if strategy == "cubic" else subcubic
-    real = module.certificate
-    monkeypatch.setattr(module, "certificate", lambda _model, *args, **kw: real(other_model, *args, **kw))
-    error = cubic_check.CertificateError if strategy == "cubic" else subcubic_check.CertificateError
+    registered = STRATEGIES[strategy]
+    others_proof = registered.prove(ModelTables(type(model).from_weights(model.cfg, other)))
+    monkeypatch.setitem(STRATEGIES, strategy, Strategy(strategy, lambda _tables: others_proof, registered.check))
+    error = subcubic_check.CertificateError if strategy == "subcubic" else cubic_check.CertificateError
     with pytest.raises(error, match="not the model's"):
-        certify_mod._export_certificate(strategy, model, tmp_path)
+        certify_mod.certify(SMALL, (strategy,), tmp_path, lean=False, say=lambda _: None)
+
+
+def test_certify_proves_each_strategy_once_and_checks_what_it_wrote(tmp_path, monkeypatch):
+    registered = STRATEGIES["cubic_tight"]
+    proved, checked = [], []
+
+    def prove(tables):
+        proved.append(tables)
+        return registered.prove(tables)
+
+    def check(tables, cert):
+        checked.append(cert)
+        return registered.check(tables, cert)
+
+    monkeypatch.setitem(STRATEGIES, "cubic_tight", Strategy("cubic_tight", prove, check))
+    data = certify_mod.certify(SMALL, ("cubic_tight",), tmp_path, lean=False, say=lambda _: None)
+    assert len(proved) == 1 and len(checked) == 1
+    assert checked[0] == json.loads((tmp_path / "certificates" / "cubic_tight.json").read_text())
+    assert data["strategies"][0]["python_recheck"] == data["strategies"][0]["correct_lower_bound"]
+
+
+def test_cli_certify_rejects_an_unknown_strategy_before_any_work(tmp_path, capsys):
+    assert main(["certify", "--seed", "123", "--strategies", "cubic,cubik", "--no-lean", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "'cubik'" in err and "cubic_tight" in err
+    assert not (tmp_path / "report.json").exists()

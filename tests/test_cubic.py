@@ -22,10 +22,8 @@ from hypothesis import strategies as st
 from compact_proofs.maxofk import zoo
 from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
-from compact_proofs.maxofk.strategies import run_strategy
 from compact_proofs.maxofk.strategies.cubic import (
     centred_tables,
-    certificate,
     covered_inputs,
     exp_enclosures,
     mass_enclosures,
@@ -36,11 +34,11 @@ from compact_proofs.maxofk.strategies.cubic import (
     ub_sum,
     valid_cells,
 )
-from compact_proofs.maxofk.checks.cubic import CertificateError, check_certificate, count_from_sizes
-from compact_proofs.maxofk.tables import PathTables
+from compact_proofs.maxofk.checks.cubic import CertificateError, check_certificate, check_model, count_from_sizes
+from compact_proofs.maxofk.tables import ModelTables, PathTables
 from compact_proofs.maxofk.training import TrainingConfig, train
 
-from .conftest import random_model
+from .conftest import prove, random_model
 
 CUBIC_STRATEGIES = ("cubic", "cubic_paper", "cubic_tight")
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
@@ -64,21 +62,22 @@ def check_sound(model: MaxOfKTransformer) -> dict[str, int]:
     """Assert every soundness property on one model; returns the counts by strategy."""
     v, k = model.cfg.d_vocab, model.cfg.n_ctx
     exact, verdicts = exact_verdicts(model, progress=False, return_verdicts=True)
+    tables = ModelTables(model)
     counts = {}
     for refined in (True, False):
-        proof = prove_cubic(model, refined)
+        proof = prove_cubic(tables, refined)
         claimed = covered_inputs(v, k, proof.cert0, proof.cert)
         assert int(claimed.sum()) == proof.count, "the count formula disagrees with the claimed set"
         wrong = np.argwhere(claimed & ~verdicts)
         assert wrong.size == 0, f"refined={refined} claims misclassified inputs {wrong[:5].tolist()}"
     for name in CUBIC_STRATEGIES:
-        result = run_strategy(name, model)
+        result = prove(name, tables).result
         assert result.correct_lower_bound <= exact.correct, f"{name} claims {result.correct_lower_bound} > {exact.correct}"
         assert result.bound == Fraction(result.correct_lower_bound, v**k)
         assert result.proof_flops > 0
         counts[name] = result.correct_lower_bound
-    assert counts["cubic"] == prove_cubic(model, True).count
-    assert counts["cubic_paper"] == prove_cubic(model, False).count
+    assert counts["cubic"] == prove_cubic(tables, True).count
+    assert counts["cubic_paper"] == prove_cubic(tables, False).count
     assert counts["cubic_tight"] >= counts["cubic"]  # documented postcondition of cubic_tight
     counts["exact"] = exact.correct
     return counts
@@ -117,8 +116,9 @@ def test_sound_on_tie_heavy_grid_models(rng):
 @pytest.mark.parametrize("seed", [123, pytest.param(50, marks=pytest.mark.slow)])
 def test_sound_on_shipped_zoo_models(seed):
     model, _ = zoo.load_model(seed)
-    exact = run_strategy("brute_force", model).correct_lower_bound
-    counts = {name: run_strategy(name, model).correct_lower_bound for name in CUBIC_STRATEGIES}
+    tables = ModelTables(model)
+    exact = prove("brute_force", tables).result.correct_lower_bound
+    counts = {name: prove(name, tables).result.correct_lower_bound for name in CUBIC_STRATEGIES}
     assert all(0 < c <= exact for c in counts.values()), (counts, exact)
     assert counts["cubic_paper"] <= counts["cubic"] <= counts["cubic_tight"]
     if seed == 123:
@@ -275,14 +275,17 @@ def test_sorted_arrangements_are_extremes(v, k, seed, steps):
 @pytest.fixture(scope="module")
 def small_certificate():
     model, _ = zoo.load_model(SMALL)
-    return certificate(model)
+    return prove("cubic", model).certificate()
 
 
 def test_certificate_round_trip(small_certificate):
     model, _ = zoo.load_model(SMALL)
-    assert check_certificate(small_certificate) == small_certificate["correct_count"] == run_strategy("cubic", model).correct_lower_bound
-    paper = certificate(model, refined=False)
-    assert check_certificate(paper, verify_exp=False) == run_strategy("cubic_paper", model).correct_lower_bound
+    tables = ModelTables(model)
+    cubic = prove("cubic", tables)
+    assert check_certificate(small_certificate) == small_certificate["correct_count"] == cubic.result.correct_lower_bound
+    assert check_model(tables, small_certificate) == small_certificate["correct_count"]
+    paper = prove("cubic_paper", tables)
+    assert check_certificate(paper.certificate(), verify_exp=False) == paper.result.correct_lower_bound
 
 
 def _first_cell(cert, c):

@@ -1,6 +1,6 @@
 """Certificates of ``cubic_tight``: exact round trips and tamper detection.
 
-The checker must return exactly ``cubic_tight(model).correct_lower_bound`` on honest
+The checker must return exactly the ``cubic_tight`` proof's ``correct_lower_bound`` on honest
 certificates (small shipped model, random and briefly trained small models with parts A-D all
 in use) and raise ``CertificateError`` on every tampered one.
 """
@@ -10,18 +10,16 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import time
 
 import pytest
 
 from compact_proofs.maxofk import zoo
 from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.checks.cubic import CertificateError
-from compact_proofs.maxofk.strategies.cubic_tight import certificate
-from compact_proofs.maxofk.checks.cubic_tight import check_certificate as tight_check
-from compact_proofs.maxofk.strategies.cubic_tight import cubic_tight
-from compact_proofs.maxofk.checks.cubic_tight import FORMAT, check_certificate
+from compact_proofs.maxofk.checks.cubic_tight import FORMAT, check_certificate, check_model
+from compact_proofs.maxofk.tables import ModelTables
 
+from .conftest import prove
 from .test_cubic import small_model
 
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
@@ -38,8 +36,9 @@ MODELS = [
 @functools.lru_cache(maxsize=None)
 def _cert(args: tuple) -> tuple[dict, int]:
     model = zoo.load_model(SMALL)[0] if args == () else small_model(*args)
-    cert = json.loads(json.dumps(certificate(model)))  # through JSON, as certify writes it
-    return cert, cubic_tight(model).correct_lower_bound
+    proof = prove("cubic_tight", model)
+    cert = json.loads(json.dumps(proof.certificate()))  # through JSON, as certify writes it
+    return cert, proof.result.correct_lower_bound
 
 
 def _entries(cert: dict):
@@ -54,7 +53,7 @@ def test_round_trip_on_shipped_small_model():
     cert, bound = _cert(())
     assert cert["format"] == FORMAT and cert["version"] == 1
     assert check_certificate(cert) == bound == cert["correct_count"]
-    assert tight_check(cert) == bound  # the strategy module's entry point
+    assert check_model(ModelTables(zoo.load_model(SMALL)[0]), cert) == bound  # the registered checker
 
 
 @pytest.mark.parametrize("args", MODELS)
@@ -174,7 +173,5 @@ def test_chord_witness_is_checked():
 @pytest.mark.slow
 def test_round_trip_on_seed_123_max_of_4():
     model, _ = zoo.load_model(zoo.MAX_OF_4_DIR / "seed-00123.json")
-    cert = json.loads(json.dumps(certificate(model)))
-    start = time.perf_counter()
-    assert check_certificate(cert) == cubic_tight(model).correct_lower_bound
-    assert time.perf_counter() - start < 120
+    proof = prove("cubic_tight", model)
+    assert check_certificate(json.loads(json.dumps(proof.certificate()))) == proof.result.correct_lower_bound

@@ -16,17 +16,17 @@ from hypothesis import strategies as st
 from compact_proofs.maxofk import zoo
 from compact_proofs.maxofk.brute_force import exact_verdicts
 from compact_proofs.maxofk.model import MaxOfKConfig
-from compact_proofs.maxofk.strategies import run_strategy
-from compact_proofs.maxofk.strategies.gap_classes import certificate, gaps
+from compact_proofs.maxofk.strategies.gap_classes import gaps
 from compact_proofs.maxofk.checks.gap_classes import (
     GapCertificateError,
     GapTables,
     cell_count,
-    check_certificate,
+    check_model,
 )
+from compact_proofs.maxofk.tables import ModelTables
 from compact_proofs.maxofk.training import TrainingConfig, train
 
-from .conftest import random_model
+from .conftest import prove, random_model
 
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
 
@@ -45,7 +45,8 @@ def assert_sound(model) -> int:
     """Both tests claim only correct inputs, the cubic one a subset of the exact one's; returns
     the exact test's count."""
     v, k = model.cfg.d_vocab, model.cfg.n_ctx
-    tables = GapTables.from_model(model)
+    model_tables = ModelTables(model)
+    tables = GapTables.from_exact(model_tables.exact)
     _, verdicts = exact_verdicts(model, progress=False, return_verdicts=True)
     claims = {}
     for name, cubic in (("gap_classes", False), ("gap_classes_cubic", True)):
@@ -54,7 +55,7 @@ def assert_sound(model) -> int:
         assert int(claimed.sum()) == sum(cell_count(k, q, m, g) for (q, m), g in found.items()), "count formula"
         wrong = np.argwhere(claimed & ~verdicts)
         assert wrong.size == 0, f"{name} claims misclassified inputs {wrong[:5].tolist()}"
-        assert run_strategy(name, model).correct_lower_bound == int(claimed.sum())
+        assert prove(name, model_tables).result.correct_lower_bound == int(claimed.sum())
     assert not (claims["gap_classes_cubic"] & ~claims["gap_classes"]).any(), "the cubic test is the weaker one"
     return int(claims["gap_classes"].sum())
 
@@ -90,31 +91,31 @@ def test_shipped_small_model():
 
 def test_seed_123_bound_beats_the_cubic_family():
     model, _ = zoo.load_model(123)
-    result = run_strategy("gap_classes", model)
+    result = prove("gap_classes", model).result
     # exact brute force: 16,771,660 correct; cubic_tight certifies 16,560,442 (benchmarks/strategies.md).
     assert 16_560_442 < result.correct_lower_bound <= 16_771_660
     assert result.correct_lower_bound == 16_763_691  # deterministic: exact integers throughout
 
 
 def test_seed_123_cubic_bound():
-    model, _ = zoo.load_model(123)
-    result = run_strategy("gap_classes_cubic", model)
+    tables = ModelTables(zoo.load_model(123)[0])
+    result = prove("gap_classes_cubic", tables).result
     # cubic_tight certifies 16,560,442 (benchmarks/strategies.md); the exact test 16,763,691
     assert result.correct_lower_bound == 16_167_555  # deterministic: exact integers throughout
-    assert result.proof_flops < run_strategy("gap_classes", model).proof_flops / 20
+    assert result.proof_flops < prove("gap_classes", tables).result.proof_flops / 20
 
 
 @pytest.mark.parametrize("cubic", [False, True])
 def test_certificate_round_trip_and_tampering(cubic):
-    model, _ = zoo.load_model(SMALL)
-    cert = certificate(model, cubic)
-    assert check_certificate(model, cert) == cert["claimed_correct"] == 512
+    tables = ModelTables(zoo.load_model(SMALL)[0])
+    cert = prove("gap_classes_cubic" if cubic else "gap_classes", tables).certificate()
+    assert check_model(tables, cert) == cert["claimed_correct"] == 512
 
     def rejected(edit, message):
         bad = copy.deepcopy(cert)
         edit(bad)
         with pytest.raises(GapCertificateError, match=message):
-            check_certificate(model, bad)
+            check_model(tables, bad)
 
     rejected(lambda c: c.update(claimed_correct=513), "exceeds the 512 inputs")
     rejected(lambda c: c["gaps"].append(list(c["gaps"][0])), "claimed twice")
@@ -128,16 +129,16 @@ def test_certificate_of_one_model_fails_for_another():
     trained = MaxOfKConfig(d_vocab=8, n_ctx=3, d_model=8, d_head=8)
     other = random_model(trained, np.random.default_rng(7))
     small, _ = zoo.load_model(SMALL)
-    cert = certificate(small)
+    cert = prove("gap_classes", small).certificate()
     with pytest.raises(GapCertificateError, match="does not pass|exceeds"):
-        check_certificate(other, cert)
+        check_model(ModelTables(other), cert)
 
 
 @pytest.mark.parametrize("cubic", [False, True])
 def test_a_larger_class_than_certified_is_rejected(cubic):
     """Lowering a cell's gap below the smallest passing one claims inputs the test cannot cover."""
-    model, _ = zoo.load_model(123)
-    cert = certificate(model, cubic)
+    tables = ModelTables(zoo.load_model(123)[0])
+    cert = prove("gap_classes_cubic" if cubic else "gap_classes", tables).certificate()
     for i, (q, m, g) in enumerate(cert["gaps"]):
         if g > 1:
             bad = copy.deepcopy(cert)
@@ -146,6 +147,6 @@ def test_a_larger_class_than_certified_is_rejected(cubic):
             bad["gaps"][i] = [q, m, g - 1]
             bad["claimed_correct"] = 0
             with pytest.raises(GapCertificateError, match=f"cell \\({q}, {m}\\) with gap {g - 1} does not pass"):
-                check_certificate(model, bad)
+                check_model(tables, bad)
             return
     pytest.fail("no cell with a gap above 1 to tamper with")

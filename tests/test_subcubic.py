@@ -20,8 +20,9 @@ from compact_proofs.maxofk.strategies import subcubic as sc
 from compact_proofs.maxofk.checks import subcubic as scc
 from compact_proofs.maxofk.checks import subcubic_eqke as eqke
 from compact_proofs.maxofk.checks import subcubic_eupu as eupu
+from compact_proofs.maxofk.tables import ModelTables
 
-from .conftest import random_model
+from .conftest import prove, random_model
 
 
 def near_trained(v: int, k: int, rng: np.random.Generator, noise: float = 0.02) -> MaxOfKTransformer:
@@ -47,8 +48,9 @@ def assert_sound(model: MaxOfKTransformer, names, verdicts=None) -> dict[str, in
     if verdicts is None:
         verdicts = exact_verdicts(model, return_verdicts=True, progress=False)[1]
     counts = {}
+    tables = ModelTables(model)
     for name in names:
-        proof = sc.prove(model, *sc.parse_variant(name))
+        proof = sc.prove(tables, sc.Variant.parse(name))
         claimed = sc.claimed_inputs(v, k, proof.cells)
         assert int(claimed.sum()) == proof.count, name
         assert not (claimed & ~verdicts).any(), f"{name} claims an incorrect input"
@@ -61,22 +63,24 @@ def assert_sound(model: MaxOfKTransformer, names, verdicts=None) -> dict[str, in
 
 
 def test_hundred_registered_variants():
-    names = sc.subcubic_names()
+    names = [variant.name for variant in sc.variants()]
     assert len(names) == len(set(names)) == 100
     assert all(n in STRATEGIES for n in names) and "subcubic" in STRATEGIES
-    assert sc.parse_variant("subcubic") == ("mean_query+max_diff", "mean_query+diff", "max_diff")
+    assert sc.Variant.parse("subcubic") == sc.Variant("mean_query+max_diff", "mean_query+diff", "max_diff") == sc.DEFAULT
     for n in names:
-        assert sc.variant_name(*sc.parse_variant(n)) == n
+        assert sc.Variant.parse(n).name == n
     for bad in ("subcubic:", "subcubic:max_diff/mean_query+diff", "subcubic:x/mean_query+diff/svd", "cubic"):
         with pytest.raises(ValueError, match="subcubic variant"):
-            sc.parse_variant(bad)
+            sc.Variant.parse(bad)
+    with pytest.raises(ValueError, match="subcubic variant"):
+        sc.Variant("max_diff", "mean_query", "svd")
 
 
 def test_rejects_unsupported_models():
     with pytest.raises(ValueError, match="n_ctx >= 2"):
-        sc.Context(MaxOfKTransformer(MaxOfKConfig(d_vocab=4, n_ctx=1, d_model=3, d_head=3)))
+        sc.Context(ModelTables(MaxOfKTransformer(MaxOfKConfig(d_vocab=4, n_ctx=1, d_model=3, d_head=3))))
     with pytest.raises(ValueError, match="one attention head"):
-        sc.Context(MaxOfKTransformer(MaxOfKConfig(d_vocab=4, n_ctx=2, d_model=4, d_head=2, n_heads=2)))
+        sc.Context(ModelTables(MaxOfKTransformer(MaxOfKConfig(d_vocab=4, n_ctx=2, d_model=4, d_head=2, n_heads=2))))
 
 
 def test_unexplained_dimensionality_matches_paper_default():
@@ -87,7 +91,7 @@ def test_unexplained_dimensionality_matches_paper_default():
 def test_flop_counts_order_the_options():
     """Shape-only counts at the paper's size: same order of magnitude as the authors' 1.9-4.7 M,
     recursive bounds cheaper than split-point bounds, exact EUPU dearer than its row-diff bound."""
-    flops = {n: sc.proof_flops(64, 4, 32, 32, *sc.parse_variant(n)).total for n in sc.subcubic_names()}
+    flops = {variant.name: sc.proof_flops(64, 4, 32, 32, variant).total for variant in sc.variants()}
     assert all(1e6 < f < 5e6 for f in flops.values())
     base = "subcubic:mean_query+max_diff/mean_query+diff/"
     assert flops[base + "max_diff_subproduct_recursive"] < flops[base + "max_diff"] < flops[base + "max_diff_subproduct"]
@@ -172,7 +176,7 @@ def test_attention_extremes_cover_every_arrangement():
     """A_lo <= the exact attention on the max <= A_hi for every input of every certified cell."""
     rng = np.random.default_rng(5)
     model = near_trained(6, 3, rng, noise=0.05)
-    proof = sc.prove(model, *sc.DEFAULT)
+    proof = sc.prove(ModelTables(model), sc.DEFAULT)
     w = model.weights()
     resid = w["W_E"][None, :, :].astype(np.float64) + w["W_pos"][:, None, :]  # [pos, t, d]
     qk = (resid[2] @ w["W_Q"][0]) @ (resid.reshape(-1, resid.shape[2]) @ w["W_K"][0]).T  # [q, pos * t]
@@ -239,12 +243,12 @@ def test_eupu_bounds_are_sound(rng):
 
 
 def test_all_variants_sound_on_tiny_models(rng):
-    names = sc.subcubic_names()
+    names = [variant.name for variant in sc.variants()]
     random = random_model(MaxOfKConfig(d_vocab=6, n_ctx=3, d_model=4, d_head=3), rng)
     assert_sound(random, names)
     trained = near_trained(7, 3, np.random.default_rng(3))
     counts = assert_sound(trained, names)
-    assert counts[sc.variant_name(*sc.DEFAULT)] > 0  # the proof is not vacuous here
+    assert counts[sc.DEFAULT.name] > 0  # the proof is not vacuous here
     assert max(counts.values()) > 7**3 // 3
 
 
@@ -255,7 +259,7 @@ def test_all_variants_sound_on_tiny_models(rng):
     d=st.integers(2, 6),
     seed=st.integers(0, 2**32 - 1),
     trained=st.booleans(),
-    names=st.lists(st.sampled_from(sc.subcubic_names()), min_size=1, max_size=3),
+    names=st.lists(st.sampled_from([variant.name for variant in sc.variants()]), min_size=1, max_size=3),
 )
 def test_soundness_hypothesis(v, k, d, seed, trained, names):
     rng = np.random.default_rng(seed)
@@ -266,7 +270,7 @@ def test_soundness_hypothesis(v, k, d, seed, trained, names):
     result, verdicts = exact_verdicts(model, return_verdicts=True, progress=False)
     counts = assert_sound(model, names + ["subcubic"], verdicts)
     assert max(counts.values()) <= result.correct
-    r = STRATEGIES[names[0]](model)
+    r = prove(names[0], model).result
     assert r.correct_lower_bound == counts[names[0]]
     assert r.bound == Fraction(r.correct_lower_bound, v**k)
     assert r.proof_flops > 0 and r.unexplained_dimensionality > 0
@@ -289,8 +293,11 @@ def cert_model():
      "subcubic:svd_query+max_diff/mean_query+diff/mean+max_diff_subproduct"],
 )
 def test_certificate_roundtrip(cert_model, name):
-    cert = json.loads(json.dumps(sc.certificate(cert_model, name)))
-    assert scc.check_certificate(cert) == cert["correct_count"] == STRATEGIES[name](cert_model).correct_lower_bound
+    tables = ModelTables(cert_model)
+    proof = prove(name, tables)
+    cert = json.loads(json.dumps(proof.certificate()))
+    assert scc.check_certificate(cert) == cert["correct_count"] == proof.result.correct_lower_bound
+    assert scc.check_model(tables, cert) == cert["correct_count"]
     assert cert["correct_count"] > 0
 
 
@@ -302,7 +309,7 @@ def _tamper(cert, fn):
 
 
 def test_certificate_tampering_is_rejected(cert_model):
-    cert = sc.certificate(cert_model, "subcubic")
+    cert = prove("subcubic", cert_model).certificate()
     wide = [i for i, cell in enumerate(cert["cells"]) if cell[2] >= 1]
     assert wide
     i = wide[-1]
@@ -316,7 +323,7 @@ def test_certificate_tampering_is_rejected(cert_model):
     _tamper(cert, lambda c: c.__setitem__("format", "something-else"))
     _tamper(cert, lambda c: c.pop("cells"))
 
-    mean = sc.certificate(cert_model, "subcubic:mean_query+max_diff/mean_query+diff/mean+max_diff")
+    mean = prove("subcubic:mean_query+max_diff/mean_query+diff/mean+max_diff", cert_model).certificate()
     assert scc.check_certificate(mean) == mean["correct_count"]
     _tamper(mean, lambda c: c["centres"][1]["num"].__setitem__(0, c["centres"][1]["num"][0] + 3))
     _tamper(mean, lambda c: c["centres"].pop())
@@ -350,13 +357,15 @@ def test_seed_50_default_and_best():
     from compact_proofs.maxofk import zoo
 
     model, _ = zoo.load_model(50)
-    default = STRATEGIES["subcubic"](model)
-    exact_eupu = STRATEGIES["subcubic:max_diff_exact/mean_query+diff/max_diff"](model)
-    drop = STRATEGIES["subcubic:mean_query+max_diff/drop_average_query_per_output_logit_reasoning/max_diff"](model)
+    tables = ModelTables(model)
+    default_proof = prove("subcubic", tables)
+    default = default_proof.result
+    exact_eupu = prove("subcubic:max_diff_exact/mean_query+diff/max_diff", tables).result
+    drop = prove("subcubic:mean_query+max_diff/drop_average_query_per_output_logit_reasoning/max_diff", tables).result
     assert 0.6 < default.accuracy_bound < 0.85  # authors' float32 run on their seed 50: 0.708; ours 0.769
     assert exact_eupu.accuracy_bound > default.accuracy_bound  # authors: 0.814; ours 0.869
     assert drop.accuracy_bound < default.accuracy_bound
-    cert = sc.certificate(model, "subcubic")
+    cert = default_proof.certificate()
     assert scc.check_certificate(cert) == default.correct_lower_bound
     best = "subcubic:max_diff_exact/mean_query+diff/exact_EQKE+max_diff_exact"
     assert_sound(model, ["subcubic", best])  # every claimed input of all 64^4 is exactly correct

@@ -13,7 +13,7 @@ import pytest
 from compact_proofs.core.modelfile import ModelFileError, model_sha256
 from compact_proofs.maxofk import plots, sweep, zoo
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
-from compact_proofs.maxofk.strategies import STRATEGIES, StrategyResult
+from compact_proofs.maxofk.strategies import STRATEGIES, Proof, Strategy, StrategyResult
 
 from .conftest import random_model
 
@@ -112,7 +112,7 @@ def test_cache_key_depends_on_weights_strategy_and_code(models):
     }
     assert len(keys) == 4
     # cubic_tight builds on cubic, so its code version covers cubic's source too
-    closure = sweep._module_closure(sys.modules[STRATEGIES["cubic_tight"].__module__])
+    closure = sweep._module_closure(sys.modules[STRATEGIES["cubic_tight"].prove.__module__])
     assert "compact_proofs.maxofk.strategies.cubic" in closure and sweep._REGISTRY_MODULE not in closure
 
 
@@ -180,18 +180,18 @@ def test_model_with_no_correct_input(tmp_path):
 def bad_strategies(monkeypatch):
     """Three broken strategies, registered for one test: raising, unsound, inconsistent."""
 
-    def failing(model):
+    def failing(tables):
         raise RuntimeError("boom")
 
-    def unsound(model):
-        n = model.cfg.n_inputs
-        return StrategyResult("test_unsound", n, Fraction(1), 1, 1, 0.0)
+    def unsound(tables):
+        n = tables.cfg.n_inputs
+        return Proof(StrategyResult("test_unsound", n, Fraction(1), 1, 1, 0.0))
 
-    def inconsistent(model):
-        return StrategyResult("test_inconsistent", 0, Fraction(1, 2), 1, 1, 0.0)
+    def inconsistent(tables):
+        return Proof(StrategyResult("test_inconsistent", 0, Fraction(1, 2), 1, 1, 0.0))
 
     for name, fn in (("test_failing", failing), ("test_unsound", unsound), ("test_inconsistent", inconsistent)):
-        monkeypatch.setitem(STRATEGIES, name, fn)
+        monkeypatch.setitem(STRATEGIES, name, Strategy(name, fn))
     return ["test_failing", "test_unsound", "test_inconsistent"]
 
 

@@ -111,6 +111,13 @@ def cmd_certify(args: argparse.Namespace) -> int:
 
     path = args.model or zoo.record_path(args.seed, args.directory)
     strategies = tuple(s for s in args.strategies.split(",") if s)
+    from .maxofk.strategies import STRATEGIES
+
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        known = ", ".join(n for n in STRATEGIES if not n.startswith("subcubic:"))
+        print(f"error: --strategies: unknown strategy {unknown[0]!r}; known: {known} and the subcubic:EUPU/ATTENTION/ERROR variants", file=sys.stderr)
+        return 2
     data = certify(path, strategies, args.out, lean=not args.no_lean, float32=args.float32)
     lean = data["lean"]
     return 0 if lean is None or lean["ok"] else 1

@@ -69,7 +69,10 @@ class PositionTables:
 
     @staticmethod
     def from_model(model: MaxOfKTransformer) -> "PositionTables":
-        paths = PathTables.from_model(model)
+        return PositionTables.from_paths(PathTables.from_model(model))
+
+    @staticmethod
+    def from_paths(paths: PathTables) -> "PositionTables":
         return PositionTables(paths.scores(), paths.score_exp, paths.values(), paths.eupu, paths.value_exp, paths.d_head)
 
     def exp_weights(self, prec: int = 80) -> tuple[np.ndarray, np.ndarray]:
@@ -160,9 +163,11 @@ def _float_margins(p: np.ndarray, tokens: np.ndarray, m: np.ndarray) -> np.ndarr
 
 
 def exact_verdicts(
-    model: MaxOfKTransformer, *, progress: bool | None = None, max_inputs: int = 1 << 22, return_verdicts: bool = False
+    model: MaxOfKTransformer, *, progress: bool | None = None, max_inputs: int = 1 << 22, return_verdicts: bool = False,
+    paths: PathTables | None = None,
 ) -> tuple[BruteForceResult, np.ndarray | None]:
     """Exact correctness of every input; optionally the per-input verdict array [v] * K (C order).
+    ``paths``: the model's path tables when the caller has built them already.
 
     Three tiers, each sound: (1) a separable lower bound on the margin, sum over positions of
     w_i (C_i[x_i, m] - max_{x != m} C_i[x_i, x]), in O(K) per input; (2) the float64 margin
@@ -172,7 +177,7 @@ def exact_verdicts(
     start = time.perf_counter()
     cfg = model.cfg
     v, k = cfg.d_vocab, cfg.n_ctx
-    tables = PositionTables.from_model(model)
+    tables = PositionTables.from_paths(paths or PathTables.from_model(model))
     wlo, whi = tables.exp_weights()
     wmid = (wlo + whi) / 2
     wrad = np.nextafter(np.maximum(whi - wmid, wmid - wlo), np.inf)
@@ -252,9 +257,11 @@ def float32_verdicts(model: MaxOfKTransformer, batch: int = 4096) -> np.ndarray:
     return out
 
 
-def brute_force(model: MaxOfKTransformer, *, progress: bool | None = None, float32: bool = True) -> BruteForceResult:
+def brute_force(
+    model: MaxOfKTransformer, *, progress: bool | None = None, float32: bool = True, paths: PathTables | None = None
+) -> BruteForceResult:
     """Exact accuracy, plus the float32 forward pass's count and disagreements when ``float32``."""
-    result, verdicts = exact_verdicts(model, progress=progress, return_verdicts=float32)
+    result, verdicts = exact_verdicts(model, progress=progress, return_verdicts=float32, paths=paths)
     if not float32:
         return result
     start = time.perf_counter()

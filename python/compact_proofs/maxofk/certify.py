@@ -4,9 +4,9 @@
 
 1. exact brute force over the whole input space (the truth every bound is compared with);
 2. each chosen proof strategy, giving a sound lower bound on the number of correct inputs;
-3. for strategies that emit certificates, the certificate written as JSON and re-verified by
-   the strategy's independent exact-rational checker, after checking that the certificate's
-   integer path tables are the model's own (the checker trusts them);
+3. for strategies with a checker, the proof's certificate written as JSON, read back and
+   re-verified by the strategy's independent exact checker (``Strategy.check``), which also
+   checks that the model data inside the certificate is the model's own; no proof runs twice;
 4. the Lean library checked with the pinned toolchain (``lean.bridge.check_project``): the
    accuracy theorems whose generated modules name this model (by its identity ``core.modelfile.model_sha256``,
    see :func:`lean_theorems_for`) are reported with the axioms they depend on;
@@ -32,9 +32,9 @@ from . import zoo
 from .brute_force import brute_force
 from .plots import plot_bound_vs_length
 from .report import write_report
-from .strategies import StrategyResult, run_strategy
+from .strategies import StrategyResult, get_strategy
 from .strategies.brute_force import brute_force_flops
-from .tables import PathTables
+from .tables import ModelTables
 
 DEFAULT_STRATEGIES = (
     "subcubic",  # the paper's default subcubic variant
@@ -60,44 +60,8 @@ def brute_force_point(config, accuracy: float) -> dict[str, Any]:
     return {"strategy": "brute_force", "proof_flops": brute_force_flops(config), "accuracy_bound": accuracy}
 
 
-def _export_certificate(name: str, model, out_dir: Path) -> tuple[Path, int] | None:
-    """Write and exactly re-check the certificate of a strategy; None if it emits none.
-
-    The cubic, cubic_tight and subcubic checkers trust the model data inside the certificate
-    (integer path tables and scales, or weights), so that data is first compared with the
-    model's; the gap-classes checker reads the model itself. The returned count is the checker's, not the strategy's.
-    """
-    from .checks import cubic as cubic_check, cubic_tight as cubic_tight_certificate, gap_classes as gap_classes_check, subcubic as subcubic_check
-    from .strategies import cubic, cubic_tight, gap_classes, subcubic
-
-    if name in ("cubic", "cubic_paper", "cubic_tight"):
-        if name == "cubic_tight":
-            cert = cubic_tight.certificate(model)
-        else:
-            cert = cubic.certificate(model, refined=name == "cubic")
-        tables = PathTables.from_model(model)
-        for key in ("score_exp", "value_exp", "d_head"):
-            if cert[key] != getattr(tables, key):
-                raise cubic_check.CertificateError(f"{name} certificate: {key} is not the model's")
-        for key in ("eqke", "eqkp", "evou", "pvou", "eupu"):
-            if cert[key] != cubic._ints(getattr(tables, key)):
-                raise cubic_check.CertificateError(f"{name} certificate: table {key} is not the model's")
-        check = cubic_tight_certificate.check_certificate if name == "cubic_tight" else cubic_check.check_certificate
-        count = check(cert)
-    elif name == "subcubic" or name.startswith("subcubic:"):
-        cert = subcubic.certificate(model, name)
-        if cert["weights"] != subcubic.certificate_weights(model):
-            raise subcubic_check.CertificateError(f"{name} certificate: weights are not the model's")
-        count = subcubic_check.check_certificate(cert)
-    elif name in ("gap_classes", "gap_classes_cubic"):  # the checker recomputes everything from the model
-        cert = gap_classes.certificate(model, cubic=name == "gap_classes_cubic")
-        count = gap_classes_check.check_certificate(model, cert)
-    else:
-        return None
-    path = out_dir / "certificates" / (name.replace(":", "_").replace("/", "__") + ".json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
-    return path, count
+def certificate_path(out_dir: Path, strategy: str) -> Path:
+    return out_dir / "certificates" / (strategy.replace(":", "_").replace("/", "__") + ".json")
 
 
 def certify(
@@ -114,21 +78,28 @@ def certify(
     start = time.perf_counter()
     model, record = zoo.load_model(model_path)
     say(f"model {model_path} (seed {record.seed}, d_vocab {record.config.d_vocab}, K {record.config.n_ctx})")
-    bf = brute_force(model, progress=progress, float32=float32)
+    chosen = [get_strategy(name) for name in strategies]  # an unknown name fails before any work
+    tables = ModelTables(model)
+    bf = brute_force(model, progress=progress, float32=float32, paths=tables.path)
     say(f"brute force: {bf.correct:,} / {bf.n_inputs:,} correct (exact), {bf.seconds:.1f} s")
     outcomes: list[StrategyOutcome] = []
-    for name in strategies:
-        result = run_strategy(name, model)
+    for strategy in chosen:
+        proof = strategy.prove(tables)
+        result = proof.result
         if result.correct_lower_bound > bf.correct:  # a soundness bug: never report it as a bound
-            raise AssertionError(f"{name} claims {result.correct_lower_bound} > exact {bf.correct}")
+            raise AssertionError(f"{strategy.name} claims {result.correct_lower_bound} > exact {bf.correct}")
         outcome = StrategyOutcome(result)
-        exported = _export_certificate(name, model, out_dir)
-        if exported:
-            outcome.certificate, outcome.python_recheck = exported
+        if strategy.check is not None:
+            cert = proof.certificate()
+            outcome.certificate = certificate_path(out_dir, strategy.name)
+            outcome.certificate.parent.mkdir(parents=True, exist_ok=True)
+            outcome.certificate.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
+            # the checker's count, from the model's tables and the certificate read back as written
+            outcome.python_recheck = strategy.check(tables, json.loads(outcome.certificate.read_text()))
         say(
-            f"{name}: bound {result.correct_lower_bound:,} ({float(result.bound):.4f}), "
+            f"{strategy.name}: bound {result.correct_lower_bound:,} ({float(result.bound):.4f}), "
             f"{result.proof_flops:,} FLOPs, {result.seconds:.1f} s"
-            + (f"; certificate re-checked exactly: {outcome.python_recheck:,}" if exported else "")
+            + (f"; certificate re-checked exactly: {outcome.python_recheck:,}" if outcome.certificate else "")
         )
         outcomes.append(outcome)
 

@@ -23,9 +23,9 @@ from ..core.provenance import REPO_ROOT
 from ..lean.generate import GenerationError, Generated, Generator, Option
 from . import lean_export, lean_shards
 from .brute_force import brute_force
-from .checks import gap_classes as gap_classes_check
 from .ov_certificate import build_certificate, render_lean_module
-from .strategies import gap_classes
+from .strategies import gap_classes, get_strategy
+from .tables import ModelTables
 from .zoo import DEFAULT_SEED, load_model, record_path
 
 SMALL_RECORD = "python/compact_proofs/zoo/small_max_of_3/seed-00001.json"
@@ -37,8 +37,10 @@ OV_SIZE = 8  # d_vocab = d_model = d_head
 def render_maxof4_theorem(command: str, seed: int) -> Generated:
     """The sharded theorem of zoo seed ``seed``; fails unless the exact checker confirms its bound."""
     model, _ = load_model(seed)
-    proof = lean_shards.sharded_proof(lean_export.exact_model(model))
-    checked = gap_classes_check.check_certificate(model, gap_classes.certificate(model, cubic=True))
+    tables = ModelTables(model)
+    proof = lean_shards.sharded_proof(tables.exact)
+    strategy = get_strategy("gap_classes_cubic")
+    checked = strategy.check(tables, strategy.prove(tables).certificate())
     if checked != proof.bound:
         raise GenerationError(f"seed {seed}: the Lean witnesses claim {proof.bound} inputs, the exact Python checker {checked}")
     texts = lean_shards.render_sharded(

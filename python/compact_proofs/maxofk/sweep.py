@@ -144,8 +144,8 @@ def code_version(strategy: str) -> str:
     """sha256 over the sources of the strategy's module and the project modules it depends on."""
     from .strategies import get_strategy
 
-    fn = get_strategy(strategy)
-    module = inspect.getmodule(getattr(fn, "func", fn))  # ``func``: a functools.partial
+    prove = get_strategy(strategy).prove
+    module = inspect.getmodule(getattr(prove, "func", prove))  # ``func``: a functools.partial
     if module is None:
         raise SweepError(f"cannot find the module that defines strategy {strategy!r}")
     h = hashlib.sha256()
@@ -206,10 +206,11 @@ def run_job(job: Job) -> dict[str, Any]:
     """Run one job; never raises. Returns ``{"result": {...}}`` or ``{"error": msg, "traceback": text}``."""
     try:
         from .strategies import run_strategy
+        from .tables import ModelTables
 
         config = MaxOfKConfig.from_dict(job.config)
         model = MaxOfKTransformer.from_weights(config, job.weights)
-        result = run_strategy(job.strategy, model)
+        result = run_strategy(job.strategy, ModelTables(model))
         bound = Fraction(result.bound)
         data = {
             "strategy": result.strategy,

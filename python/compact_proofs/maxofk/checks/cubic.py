@@ -23,7 +23,7 @@ every listed cell the inequalities of Steps 2 and 4 in exact rationals: masses a
 ``exp_lower`` (resp. ``exp_upper``) over the positions of the arrangement, each role value
 multiplies the bound matching its sign, and U, V, P*, a, b, W_m, W_q are recomputed from the
 integer tables per ``variant``; (5) the count formula. Only +, *, comparisons and maxima on
-integers and rationals are needed. ``check_certificate`` does (2)-(5).
+integers and rationals are needed. ``check_certificate`` does (2)-(5); ``check_model`` (1)-(5).
 """
 
 from __future__ import annotations
@@ -36,19 +36,30 @@ import mpmath
 import numpy as np
 
 from ...core.exact import iv_endpoints, iv_precision
+from ..tables import ModelTables, PathTables
 
 
 FORMAT = "compact-proofs/max-of-k-cubic-certificate"
-
-
-
 VERSION = 1
-
 
 
 class CertificateError(ValueError):
     """A cubic certificate is malformed or one of its inequalities fails."""
 
+
+def check_tables(paths: PathTables, cert: dict[str, Any]) -> None:
+    """Step (1): raise CertificateError unless the certificate's integer tables and scales are
+    the model's own (``paths``), since the rest of the check trusts them."""
+    for key, own in paths.json_fields().items():
+        if cert.get(key) != own:
+            what = "table " + key if isinstance(own, list) else key
+            raise CertificateError(f"{cert.get('strategy', 'cubic')} certificate: {what} is not the model's")
+
+
+def check_model(tables: ModelTables, cert: dict[str, Any]) -> int:
+    """Steps (1)-(5) for the model of ``tables``: the certified count (``registry.Checker``)."""
+    check_tables(tables.path, cert)
+    return check_certificate(cert)
 
 
 def count_from_sizes(v: int, k: int, cert0: np.ndarray, sizes: dict[int, np.ndarray]) -> int:
@@ -64,7 +75,6 @@ def count_from_sizes(v: int, k: int, cert0: np.ndarray, sizes: dict[int, np.ndar
                     continue
                 total += math.comb(k - 1, c) * int(sizes[c][m, q]) ** c
     return total
-
 
 
 def _check_exp(cert: dict[str, Any], lo: list, hi: list) -> None:
@@ -105,7 +115,6 @@ def read_enclosures(cert: dict[str, Any], *, verify_exp: bool) -> tuple[list, li
     if verify_exp:
         _check_exp(cert, lo, hi)
     return lo, hi
-
 
 
 def check_certificate(cert: dict[str, Any], *, verify_exp: bool = True) -> int:

@@ -78,7 +78,8 @@ from typing import Any
 
 import numpy as np
 
-from .cubic import CertificateError, count_from_sizes, read_enclosures
+from ..tables import ModelTables
+from .cubic import CertificateError, check_tables, count_from_sizes, read_enclosures
 
 FORMAT = "compact-proofs/max-of-k-cubic-tight-certificate"
 VERSION = 1
@@ -115,6 +116,13 @@ def _sel(lo: int, hi: int, w: int) -> int:
 def _max_off(arr: np.ndarray, m: int) -> np.ndarray:
     """Max over the last axis excluding index m (exact, object arrays)."""
     return np.delete(arr, m, axis=-1).max(axis=-1)
+
+
+def check_model(tables: ModelTables, cert: dict[str, Any]) -> int:
+    """The certified count for the model of ``tables``: its integer tables are checked to be the
+    model's (``cubic.check_tables``), then the certificate (``registry.Checker``)."""
+    check_tables(tables.path, cert)
+    return check_certificate(cert)
 
 
 def check_certificate(cert: dict[str, Any], *, verify_exp: bool = True) -> int:

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..lean_export import AccuracyCertificate, ExactModel, exact_model, exp_hi, exp_lo, inv_sqrt_bounds, tables
-from ..model import MaxOfKTransformer
+from ..lean_export import AccuracyCertificate, ExactModel, exp_hi, exp_lo, inv_sqrt_bounds, tables
+from ..tables import ModelTables
 
 
 CERTIFICATE_FORMAT = "compact-proofs/max-of-k-gap-classes-certificate"
@@ -46,10 +46,6 @@ class GapTables:
     exp_hi: np.ndarray  # [q, i, t]: >= 2^EXP_PREC exp(score)
     direct: np.ndarray  # [q, y], directInt * 2^(2 shift): units u^4, like ovu
     ovu: np.ndarray  # [i, t, y], units u^4
-
-    @staticmethod
-    def from_model(model: MaxOfKTransformer) -> "GapTables":
-        return GapTables.from_exact(exact_model(model))
 
     @staticmethod
     def from_exact(em: ExactModel) -> "GapTables":
@@ -152,8 +148,13 @@ class GapCertificateError(ValueError):
     """A gap-classes certificate that is malformed or claims a cell that does not pass."""
 
 
-def check_certificate(model: MaxOfKTransformer, cert: dict[str, Any]) -> int:
-    """Recompute every claimed cell from the model (exact integers) and return the certified
+def check_model(tables: ModelTables, cert: dict[str, Any]) -> int:
+    """The certified count for the model of ``tables`` (``registry.Checker``)."""
+    return check_certificate(tables.exact, cert)
+
+
+def check_certificate(em: ExactModel, cert: dict[str, Any]) -> int:
+    """Recompute every claimed cell from the model's exact weights ``em`` and return the certified
     count; raises ``GapCertificateError`` on a malformed certificate, a failing cell, a repeated
     cell, or a claimed count above the certified one."""
     if not isinstance(cert, dict) or cert.get("format") != CERTIFICATE_FORMAT or cert.get("version") != CERTIFICATE_VERSION:
@@ -161,13 +162,13 @@ def check_certificate(model: MaxOfKTransformer, cert: dict[str, Any]) -> int:
     if cert.get("test") not in ("exact", "cubic"):
         raise GapCertificateError(f"field 'test' must be 'exact' or 'cubic', not {cert.get('test')!r}")
     cubic = cert["test"] == "cubic"
-    v, k = model.cfg.d_vocab, model.cfg.n_ctx
+    v, k = em.d_vocab, em.n_ctx
     cells = cert.get("gaps")
     if not isinstance(cells, list) or not all(
         isinstance(c, list) and len(c) == 3 and all(isinstance(x, int) and not isinstance(x, bool) for x in c) for c in cells
     ):
         raise GapCertificateError("field 'gaps' must be a list of [q, m, g] integer triples")
-    gt = GapTables.from_model(model)
+    gt = GapTables.from_exact(em)
     if cubic:
         ovu_w, direct_w = WorstLogits.of(gt.ovu), WorstLogits.of(gt.direct)
     seen, count = set(), 0

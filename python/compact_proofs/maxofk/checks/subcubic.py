@@ -35,7 +35,7 @@ import numpy as np
 
 from ...core.exact import Dyadic, fraction_iv, iv_endpoints, iv_precision
 from ..model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
-from ..tables import PathTables
+from ..tables import ModelTables, PathTables
 from .subcubic_eqke import (
     ATTENTION_ERROR_OPTIONS,
     AttentionError,
@@ -51,22 +51,17 @@ from .subcubic_eupu import EUPU_OPTIONS, direct_bound
 FORMAT = "compact-proofs/max-of-k-subcubic-certificate"
 
 
-
 VERSION = 1
-
 
 
 ATTENTION_OPTIONS = ("mean_query+diff", "drop_average_query_per_output_logit_reasoning")
 
 
-
 _CHECK_PREC = 128  # checker's exp precision (bits)
-
 
 
 class CertificateError(ValueError):
     """A subcubic certificate is malformed or one of its inequalities fails."""
-
 
 
 @dataclass
@@ -83,11 +78,9 @@ class ValueTables:
     exp: int
 
 
-
 def _common(parts: list[Dyadic]) -> tuple[list[np.ndarray], int]:
     e = min(p.exp for p in parts)
     return [p.with_exp(e).num for p in parts], e
-
 
 
 def value_tables(tb: PathTables, mu: Dyadic | None, rho: Dyadic) -> ValueTables:
@@ -121,7 +114,6 @@ def value_tables(tb: PathTables, mu: Dyadic | None, rho: Dyadic) -> ValueTables:
     return ValueTables(e_cen, e_max, e_min, nt, pn, b, [int(r) for r in rho_n], e)
 
 
-
 def valid_cells(v: int, k: int) -> list[tuple[int, int, int]]:
     """Every (q, m, c) a checker tests: q <= m; c <= K-2 if q < m; c >= 1 needs m >= 1."""
     return [
@@ -133,14 +125,12 @@ def valid_cells(v: int, k: int) -> list[tuple[int, int, int]]:
     ]
 
 
-
 def arrangement_sums(beta: list, order: list[int], k: int, q: int, m: int, c: int) -> tuple:
     """(X_low, S_N low, X_high, S_N high) of Step 2 for any numeric type (ascending order)."""
     nonq = [beta[i] for i in order]
     n_m = k - 1 - c
     xq = beta[k - 1] if q == m else 0
     return sum(nonq[:n_m], xq), sum(nonq[n_m:], 0), sum(nonq[c:], xq), sum(nonq[:c], 0)
-
 
 
 @dataclass(frozen=True)
@@ -151,7 +141,6 @@ class Deltas:
     hi: Fraction | None
     q_lo: Fraction | None  # dq_lo (None when q = m)
     q_hi: Fraction | None
-
 
 
 class ScoreSide:
@@ -188,12 +177,10 @@ class ScoreSide:
         return Deltas(lo, hi, qlo, qhi)
 
 
-
 def _n_bound(vt: ValueTables, q: int, m: int, c: int, j: int) -> int:
     """N of Step 3 (0 when there is no non-max token)."""
     parts = ([int(vt.nt[m, q])] if q != m else []) + ([int(vt.pn[m, j])] if c >= 1 else [])
     return max(parts) if parts else 0
-
 
 
 class PsiTable:
@@ -221,7 +208,6 @@ class PsiTable:
         return self.g(m, abar) + (a - abar) * ext + tail
 
 
-
 def beta_enclosures(side: ScoreSide, inv) -> list[list]:
     """[q][i] enclosures of beta = exp((pe[q][i] - max_i pe[q][i]) inv), inv enclosing 1/sqrt(d_head)."""
     out = []
@@ -231,11 +217,9 @@ def beta_enclosures(side: ScoreSide, inv) -> list[list]:
     return out
 
 
-
 def count_cells(k: int, cells: list[tuple]) -> int:
     """Step 4: sum over certified cells of 1 (c = 0) or C(K-1, c) (j + 1)^c."""
     return sum(1 if c == 0 else math.comb(k - 1, c) * (j + 1) ** c for _, _, c, j, *_ in cells)
-
 
 
 def _dy_read(obj: Any, what: str, shape: tuple[int, ...]) -> Dyadic:
@@ -249,12 +233,10 @@ def _dy_read(obj: Any, what: str, shape: tuple[int, ...]) -> Dyadic:
     return Dyadic(num, exp)
 
 
-
 def _frac_read(obj: Any, what: str) -> Fraction:
     if not (isinstance(obj, list) and len(obj) == 2 and all(isinstance(n, int) for n in obj) and obj[1] > 0):
         raise CertificateError(f"{what}: expected [num, den] with den > 0")
     return Fraction(obj[0], obj[1])
-
 
 
 def _read_directions(obj: Any, level: int, v: int, d: int, h: int) -> Directions:
@@ -280,6 +262,23 @@ def _read_directions(obj: Any, level: int, v: int, d: int, h: int) -> Directions
     return Directions(q, k, peels[0], peels[1])
 
 
+def dyadic_json(x: Dyadic) -> dict[str, Any]:
+    """A dyadic array as certificates carry it (read back by ``_dy_read``)."""
+    return {"exp": int(x.exp), "num": np.vectorize(int, otypes=[object])(x.num).tolist()}
+
+
+def weights_json(weights: dict[str, Dyadic]) -> dict[str, Any]:
+    """The ``weights`` field of a certificate: every parameter as an exact dyadic array."""
+    return {name: dyadic_json(weights[name]) for name in PARAMETER_NAMES}
+
+
+def check_model(tables: ModelTables, cert: dict[str, Any]) -> int:
+    """The certified count for the model of ``tables``: the certificate's weights must be the
+    model's exact float32 weights, then ``check_certificate`` (``registry.Checker``)."""
+    if not isinstance(cert, dict) or cert.get("weights") != weights_json(tables.weights):
+        raise CertificateError(f"{cert.get('strategy', 'subcubic') if isinstance(cert, dict) else 'subcubic'} certificate: weights are not the model's")
+    return check_certificate(cert)
+
 
 def check_certificate(cert: dict[str, Any]) -> int:
     """Re-verify a subcubic certificate in exact rationals; returns the certified count.
@@ -296,7 +295,6 @@ def check_certificate(cert: dict[str, Any]) -> int:
         raise
     except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
         raise CertificateError(f"malformed certificate ({type(exc).__name__}: {exc})") from None
-
 
 
 def _check(cert: dict[str, Any]) -> int:
@@ -380,7 +378,6 @@ def _check(cert: dict[str, Any]) -> int:
     return count
 
 
-
 def _model_from_dyadics(w: dict[str, Dyadic], cfg: MaxOfKConfig) -> MaxOfKTransformer:
     """The model whose float32 weights are exactly ``w``; CertificateError if one is not float32."""
     arrays = {}
@@ -391,7 +388,6 @@ def _model_from_dyadics(w: dict[str, Dyadic], cfg: MaxOfKConfig) -> MaxOfKTransf
             raise CertificateError(f"weight {name} is not an array of float32 values")
         arrays[name] = arr
     return MaxOfKTransformer.from_weights(cfg, arrays)
-
 
 
 def _check_attention(side, beta, inv, q, m, c, d: Deltas, a_lo: Fraction, a_hi: Fraction) -> tuple[bool, bool]:

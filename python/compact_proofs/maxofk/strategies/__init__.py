@@ -1,7 +1,10 @@
-"""Proof strategies: functions from a model to a sound lower bound on its exact accuracy.
+"""Proof strategies: sound lower bounds on a model's exact accuracy, and their checkers.
 
-A strategy takes a ``MaxOfKTransformer`` and returns a ``StrategyResult``. The registry maps a
-strategy name to its function; modules register themselves with ``@register("name")`` and are
+A strategy (``registry.Strategy``) proves from the model's exact data, ``tables.ModelTables``
+(built once per model and shared): ``prove(tables)`` returns a ``Proof``, its
+``StrategyResult`` and, for a strategy with a certificate, ``certificate()``, which
+``check(tables, certificate)`` re-verifies without the prover. The registry maps a name to its
+``Strategy``; modules register their provers with ``@register("name", check=...)`` and are
 imported at the bottom of this file so that ``STRATEGIES`` is complete after
 ``import compact_proofs.maxofk.strategies``.
 
@@ -12,9 +15,9 @@ weights (``compact_proofs.maxofk.brute_force.exact_verdicts``), ties counted as 
 
 from __future__ import annotations
 
-from .registry import STRATEGIES, Strategy, StrategyResult, get_strategy, register, run_strategy
+from .registry import STRATEGIES, Proof, Strategy, StrategyResult, get_strategy, register, run_strategy
 
-__all__ = ["STRATEGIES", "Strategy", "StrategyResult", "get_strategy", "register", "run_strategy"]
+__all__ = ["STRATEGIES", "Proof", "Strategy", "StrategyResult", "get_strategy", "register", "run_strategy"]
 
 # Strategy modules register themselves on import.
 from . import brute_force, cubic, cubic_tight, gap_classes, subcubic  # noqa: E402,F401

@@ -26,8 +26,9 @@ import time
 from fractions import Fraction
 
 from .. import brute_force as exact
-from ..model import MaxOfKConfig, MaxOfKTransformer
-from .registry import StrategyResult, register
+from ..model import MaxOfKConfig
+from ..tables import ModelTables
+from .registry import Proof, StrategyResult, register
 
 
 def forward_flops(cfg: MaxOfKConfig) -> int:
@@ -52,19 +53,19 @@ def brute_force_flops(cfg: MaxOfKConfig) -> int:
 
 
 @register("brute_force")
-def brute_force(model: MaxOfKTransformer) -> StrategyResult:
+def brute_force(tables: ModelTables) -> Proof:
     """Exact accuracy as a strategy result (the reference every sound bound stays below)."""
     start = time.perf_counter()
-    result = exact.brute_force(model, progress=False, float32=False)
+    result = exact.brute_force(tables.model, progress=False, float32=False, paths=tables.path)
     seconds = time.perf_counter() - start
-    cfg = model.cfg
+    cfg = tables.cfg
     details = {
         "n_inputs": result.n_inputs,
         "exact_decided": result.exact_decided,
         "exact_ties": result.exact_ties,
         "forward_flops_per_input": forward_flops(cfg),
     }
-    return StrategyResult(
+    return Proof(StrategyResult(
         "brute_force", result.correct, Fraction(result.correct, result.n_inputs), brute_force_flops(cfg),
         cfg.d_vocab ** (cfg.n_ctx + 1), seconds, details,
-    )
+    ))

@@ -149,10 +149,9 @@ import mpmath
 import numpy as np
 
 from ...core.exact import iv_precision
-from ..model import MaxOfKTransformer
-from ..tables import PathTables
-from ..checks.cubic import FORMAT, VERSION, count_from_sizes
-from .registry import StrategyResult, register
+from ..tables import ModelTables, PathTables
+from ..checks.cubic import FORMAT, VERSION, check_model, count_from_sizes
+from .registry import Proof, StrategyResult, register
 
 _REL = 1e-13  # relative slack per bounded product / sum (>> a few unit roundoffs)
 _ABS = 1e-290  # absolute slack per bound (subnormal underflow)
@@ -382,10 +381,10 @@ def covered_inputs(v: int, k: int, cert0: np.ndarray, sets: dict[int, np.ndarray
     return out.reshape((v,) * k)
 
 
-def prove_cubic(model: MaxOfKTransformer, refined: bool = True) -> CubicProof:
+def prove_cubic(tables: ModelTables, refined: bool = True) -> CubicProof:
     """Run the cubic proof (``refined``: the sound tightenings of Step 5; else the paper's tables)."""
-    tb = PathTables.from_model(model)
-    cfg = model.cfg
+    tb = tables.path
+    cfg = tables.cfg
     v, k = tb.d_vocab, tb.n_ctx
     if k > _MAX_K:
         raise ValueError(f"n_ctx {k} exceeds the {_MAX_K} positions the rounding slack is sized for")
@@ -460,11 +459,11 @@ def unexplained_dimensionality(v: int, k: int) -> int:
     return v * v + k * v + v * v + v * k + v * v
 
 
-def _result(name: str, model: MaxOfKTransformer, refined: bool) -> StrategyResult:
+def _proof(name: str, tables: ModelTables, refined: bool) -> Proof:
     start = time.perf_counter()
-    proof = prove_cubic(model, refined)
+    proof = prove_cubic(tables, refined)
     seconds = time.perf_counter() - start
-    v, k = model.cfg.d_vocab, model.cfg.n_ctx
+    v, k = tables.cfg.d_vocab, tables.cfg.n_ctx
     details = {
         "n_inputs": v**k,
         "flops_breakdown": dict(proof.flops.parts),
@@ -472,30 +471,27 @@ def _result(name: str, model: MaxOfKTransformer, refined: bool) -> StrategyResul
         "certified_c0": int(proof.cert0.sum()),
         "certified_cells": {c: int(a.sum()) for c, a in proof.cert.items()},
     }
-    return StrategyResult(
+    result = StrategyResult(
         name, proof.count, Fraction(proof.count, v**k), proof.flops.total,
         unexplained_dimensionality(v, k), seconds, details,
     )
+    return Proof(result, lambda: certificate(proof))
 
 
-@register("cubic")
-def cubic(model: MaxOfKTransformer) -> StrategyResult:
+@register("cubic", check=check_model)
+def cubic(tables: ModelTables) -> Proof:
     """The sound cubic proof with the Step 5 refinements (see the module docstring)."""
-    return _result("cubic", model, refined=True)
+    return _proof("cubic", tables, refined=True)
 
 
-@register("cubic_paper")
-def cubic_paper(model: MaxOfKTransformer) -> StrategyResult:
+@register("cubic_paper", check=check_model)
+def cubic_paper(tables: ModelTables) -> Proof:
     """The paper's cubic proof with its attention bug fixed, made rigorous (no refinements)."""
-    return _result("cubic_paper", model, refined=False)
+    return _proof("cubic_paper", tables, refined=False)
 
 
 # --------------------------------------------------------------------------------------
 # Certificates
-
-
-def _ints(a: np.ndarray) -> list:
-    return np.vectorize(int, otypes=[object])(a).tolist() if a.size else [[] for _ in range(a.shape[0])]
 
 
 def _ratio(x: float) -> list[int]:
@@ -503,9 +499,9 @@ def _ratio(x: float) -> list[int]:
     return [n, d]
 
 
-def certificate(model: MaxOfKTransformer, refined: bool = True) -> dict[str, Any]:
-    """Run the cubic proof and return its certificate (see the module docstring for the format)."""
-    proof = prove_cubic(model, refined)
+def certificate(proof: CubicProof) -> dict[str, Any]:
+    """The certificate of a cubic proof (format: ``maxofk.checks.cubic``'s docstring). Time O(v^2 K)."""
+    refined = proof.refined
     tb = proof.tables
     v, k = tb.d_vocab, tb.n_ctx
     certified = []
@@ -542,14 +538,7 @@ def table_fields(proof: CubicProof) -> dict[str, Any]:
     return {
         "d_vocab": tb.d_vocab,
         "n_ctx": tb.n_ctx,
-        "d_head": tb.d_head,
-        "score_exp": tb.score_exp,
-        "eqke": _ints(tb.eqke),
-        "eqkp": _ints(tb.eqkp),
-        "value_exp": tb.value_exp,
-        "evou": _ints(tb.evou),
-        "pvou": _ints(tb.pvou),
-        "eupu": _ints(tb.eupu),
+        **tb.json_fields(),
         "exp_shift": [int(s) for s in proof.shifts],
         "exp_lower": to_pairs(proof.lo).tolist(),
         "exp_upper": to_pairs(proof.hi).tolist(),

@@ -59,7 +59,7 @@ bounded by fl(a - H) + 1e-13 (|a| + |H|) + 1e-290; top-k of upper bounds bounds 
 
 Time complexity: O(v^3 K) exact integer work; O(v^3 (n_grid + K^2 log K)) float work.
 Preconditions: as ``cubic``. Postconditions: count >= the ``cubic`` count and <= the exact
-count. Certificate: ``certificate`` / ``check_certificate`` below, format
+count. Certificate: ``certificate`` below (the proof's ``certificate()``), format
 ``compact-proofs/max-of-k-cubic-tight-certificate`` v1, documented and checked in
 ``maxofk.checks.cubic_tight``. FLOPs counted as in ``cubic`` (the ``cubic`` part is
 included); unexplained dimensionality is the same constant.
@@ -73,8 +73,8 @@ from typing import Any
 
 import numpy as np
 
-from ..model import MaxOfKTransformer
-from .registry import StrategyResult, register
+from ..tables import ModelTables
+from .registry import Proof, StrategyResult, register
 from .cubic import (
     _ABS,
     _REL,
@@ -89,7 +89,7 @@ from .cubic import (
     valid_cells,
 )
 from ..checks.cubic import count_from_sizes
-from ..checks.cubic_tight import FORMAT, VERSION
+from ..checks.cubic_tight import FORMAT, VERSION, check_model
 
 
 def fast_float(values: np.ndarray, exp: int) -> np.ndarray:
@@ -194,7 +194,7 @@ def joint_chord_sets(base, refined_tables, n_grid: int, flops: FlopCounter,
     return out
 
 
-def prove_tight(model: MaxOfKTransformer, n_grid: int = 4, record: dict | None = None):
+def prove_tight(tables: ModelTables, n_grid: int = 4, record: dict | None = None):
     """Returns (count, flops, cert0 [m, q], sets: c -> [m, q, t] certified token sets).
 
     With ``record`` (a dict) it also stores what a certificate needs: ``base`` (the cubic
@@ -202,7 +202,7 @@ def prove_tight(model: MaxOfKTransformer, n_grid: int = 4, record: dict | None =
     for the c = 0 cell), ``part`` (c -> [m, q] str array: "A", "B" or "C", the part whose set
     is ``sets[c][m, q]``) and part B's witnesses (see ``joint_chord_sets``).
     """
-    base = prove_cubic(model)  # part A
+    base = prove_cubic(tables)  # part A
     tb = base.tables
     v, k = tb.d_vocab, tb.n_ctx
     flops = FlopCounter()
@@ -291,31 +291,31 @@ def prove_tight(model: MaxOfKTransformer, n_grid: int = 4, record: dict | None =
     return count, flops, cert0, sets
 
 
-@register("cubic_tight")
-def cubic_tight(model: MaxOfKTransformer) -> StrategyResult:
+@register("cubic_tight", check=check_model)
+def cubic_tight(tables: ModelTables, n_grid: int = 4) -> Proof:
     """Tightened cubic proof (see module docstring); the count is >= the ``cubic`` count."""
     start = time.perf_counter()
-    count, flops, cert0, sets = prove_tight(model)
+    record: dict = {}
+    count, flops, cert0, sets = prove_tight(tables, n_grid, record)
     seconds = time.perf_counter() - start
-    v, k = model.cfg.d_vocab, model.cfg.n_ctx
+    v, k = tables.cfg.d_vocab, tables.cfg.n_ctx
     details = {"n_inputs": v**k, "flops_breakdown": dict(flops.parts), "certified_c0": int(cert0.sum())}
-    return StrategyResult(
+    result = StrategyResult(
         "cubic_tight", count, Fraction(count, v**k), flops.total, unexplained_dimensionality(v, k), seconds, details
     )
+    return Proof(result, lambda: certificate(count, cert0, sets, record))
 
 
 def _pair(x: float) -> list[int] | None:
     return _ratio(x) if np.isfinite(x) else None
 
 
-def certificate(model: MaxOfKTransformer, n_grid: int = 4) -> dict[str, Any]:
-    """Run ``cubic_tight`` and return its certificate (format: ``maxofk.checks.cubic_tight``'s docstring).
-
-    Time: that of the proof plus O(v^3) to list the sets.
+def certificate(count: int, cert0: np.ndarray, sets: dict[int, np.ndarray], record: dict) -> dict[str, Any]:
+    """The certificate of a ``cubic_tight`` proof from ``prove_tight``'s outputs and ``record``
+    (format: ``maxofk.checks.cubic_tight``'s docstring). Time O(v^3) to list the sets.
     """
-    record: dict = {}
-    count, _, cert0, sets = prove_tight(model, n_grid, record)
     base = record["base"]
+    n_grid = record["n_grid"]
     tb = base.tables
     v, k = tb.d_vocab, tb.n_ctx
     part0, part, chord_u = record["part0"], record["part"], record.get("chord_u", {})

@@ -41,7 +41,7 @@ O(v K v)); about d_vocab times less than brute force's O(v^K v K) for K = 4.
 Preconditions: a one-head model (the Lean semantics). Postcondition: the count never exceeds
 the exact number of correct inputs (tested against brute force on random models).
 Certificate: the gaps, format ``compact-proofs/max-of-k-gap-classes-certificate`` v1;
-``check_certificate`` recomputes every cell from the model.
+``checks.gap_classes.check_model`` recomputes every cell from the model.
 """
 
 from __future__ import annotations
@@ -61,11 +61,12 @@ from ..checks.gap_classes import (  # the checker: the cell test and count this 
     cell_count,
     cell_passes,
     cell_terms,
+    check_model,
     cubic_cell_terms,
     min_below,
 )
-from ..model import MaxOfKTransformer
-from .registry import StrategyResult, register
+from ..tables import ModelTables
+from .registry import Proof, StrategyResult, register
 
 
 def cell_gap(terms: np.ndarray, q: int, m: int) -> int | None:
@@ -125,14 +126,14 @@ def proof_flops(v: int, k: int, d_model: int, d_head: int, cubic: bool = False) 
     return table_flops(v, k, d_model, d_head) + tops + cells
 
 
-def _prove(model: MaxOfKTransformer, name: str, cubic: bool) -> StrategyResult:
+def _prove(tables: ModelTables, name: str, cubic: bool) -> Proof:
     start = time.perf_counter()
-    gt = GapTables.from_model(model)
+    gt = GapTables.from_exact(tables.exact)
     found = gaps(gt, cubic)
-    cfg = model.cfg
+    cfg = tables.cfg
     count = sum(cell_count(cfg.n_ctx, q, m, g) for (q, m), g in found.items())
     total = cfg.d_vocab**cfg.n_ctx
-    return StrategyResult(
+    result = StrategyResult(
         name,
         count,
         Fraction(count, total),
@@ -141,36 +142,32 @@ def _prove(model: MaxOfKTransformer, name: str, cubic: bool) -> StrategyResult:
         time.perf_counter() - start,
         {"certified_cells": len(found), "cells": cfg.d_vocab * (cfg.d_vocab + 1) // 2, "squarings": gt.squarings},
     )
+    return Proof(result, lambda: certificate(found, cubic, count))
 
 
-@register("gap_classes")
-def prove_gap_classes(model: MaxOfKTransformer) -> StrategyResult:
+@register("gap_classes", check=check_model)
+def prove_gap_classes(tables: ModelTables) -> Proof:
     """Sound lower bound by gap classes, exact for each wrong logit (module docstring).
 
     Time O(v^4 K) after the tables."""
-    return _prove(model, "gap_classes", cubic=False)
+    return _prove(tables, "gap_classes", cubic=False)
 
 
-@register("gap_classes_cubic")
-def prove_gap_classes_cubic(model: MaxOfKTransformer) -> StrategyResult:
+@register("gap_classes_cubic", check=check_model)
+def prove_gap_classes_cubic(tables: ModelTables) -> Proof:
     """Sound lower bound by gap classes with the wrong logit pessimised per term (module
     docstring): a subset of ``gap_classes``'s inputs, in time O(v^3 K) after the tables.
 
     Precondition: one head. Postcondition: count <= ``gap_classes``'s count <= exact count."""
-    return _prove(model, "gap_classes_cubic", cubic=True)
+    return _prove(tables, "gap_classes_cubic", cubic=True)
 
 
-def certificate(model: MaxOfKTransformer, cubic: bool = False) -> dict[str, Any]:
-    """The witness: the gap of every certified cell, and the claimed count."""
-    gt = GapTables.from_model(model)
-    found = gaps(gt, cubic)
-    k = model.cfg.n_ctx
+def certificate(found: dict[tuple[int, int], int], cubic: bool, count: int) -> dict[str, Any]:
+    """The witness: the gap of every certified cell (``found``: (q, m) -> g), and the claimed count."""
     return {
         "format": CERTIFICATE_FORMAT,
         "version": CERTIFICATE_VERSION,
         "test": "cubic" if cubic else "exact",
         "gaps": [[q, m, g] for (q, m), g in sorted(found.items())],
-        "claimed_correct": sum(cell_count(k, q, m, g) for (q, m), g in found.items()),
+        "claimed_correct": count,
     }
-
-

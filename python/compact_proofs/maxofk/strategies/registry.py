@@ -1,4 +1,4 @@
-"""The strategy registry: ``StrategyResult``, ``register`` and lookup by name.
+"""The strategy protocol: ``StrategyResult``, ``Proof``, ``Strategy``, ``register`` and lookup by name.
 
 Strategy modules import this module (never the package, whose ``__init__`` imports every
 strategy), so a strategy's import closure holds only what it uses.
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
 
-from ..model import MaxOfKTransformer
+from ..tables import ModelTables
 
 
 @dataclass(frozen=True)
@@ -54,17 +54,50 @@ class StrategyResult:
         }
 
 
-Strategy = Callable[[MaxOfKTransformer], StrategyResult]
+@dataclass(frozen=True)
+class Proof:
+    """A strategy's proof on one model: its result, and the certificate its checker re-verifies.
+
+    ``witness`` builds the JSON certificate from the proof's own data, on demand (the sweep
+    never asks for it); None for a strategy without a certificate.
+    """
+
+    result: StrategyResult
+    witness: Callable[[], dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+
+    def certificate(self) -> dict[str, Any] | None:
+        return None if self.witness is None else self.witness()
+
+
+Prover = Callable[[ModelTables], Proof]
+Checker = Callable[[ModelTables, dict[str, Any]], int]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A registered proof strategy.
+
+    ``prove(tables)`` finds a sound bound; ``check(tables, certificate)`` is None for a strategy
+    without a certificate, else it re-derives the certified count from the model's own tables
+    and the certificate alone (raising on a certificate that does not hold), never calling the
+    prover.
+    """
+
+    name: str
+    prove: Prover
+    check: Checker | None = None
+
+
 STRATEGIES: dict[str, Strategy] = {}
 
 
-def register(name: str) -> Callable[[Strategy], Strategy]:
-    """Decorator: add a strategy function to the registry under ``name``."""
+def register(name: str, check: Checker | None = None) -> Callable[[Prover], Prover]:
+    """Decorator: register a prover under ``name``, with the checker of its certificates."""
 
-    def wrap(fn: Strategy) -> Strategy:
-        if name in STRATEGIES and STRATEGIES[name] is not fn:
+    def wrap(fn: Prover) -> Prover:
+        if name in STRATEGIES and STRATEGIES[name].prove is not fn:
             raise ValueError(f"strategy {name!r} is already registered")
-        STRATEGIES[name] = fn
+        STRATEGIES[name] = Strategy(name, fn, check)
         return fn
 
     return wrap
@@ -77,5 +110,6 @@ def get_strategy(name: str) -> Strategy:
         raise KeyError(f"unknown strategy {name!r}; known: {sorted(STRATEGIES)}") from None
 
 
-def run_strategy(name: str, model: MaxOfKTransformer) -> StrategyResult:
-    return get_strategy(name)(model)
+def run_strategy(name: str, tables: ModelTables) -> StrategyResult:
+    """The result of strategy ``name`` on the model of ``tables``."""
+    return get_strategy(name).prove(tables).result

@@ -3,7 +3,7 @@ r"""The "subcubic" proofs of Gross et al. (2024), made sound: 100 variants, O(v^
 Registered names: ``subcubic:<EUPU>/<attention>/<attention_error>`` for every combination of
 ``EUPU_OPTIONS`` (5, ``subcubic_eupu``), ``ATTENTION_OPTIONS`` (2) and
 ``ATTENTION_ERROR_OPTIONS`` (10, ``subcubic_eqke``), plus ``subcubic`` = the paper's default
-``mean_query+max_diff/mean_query+diff/max_diff``. ``subcubic_names()`` lists the 100.
+``mean_query+max_diff/mean_query+diff/max_diff``. A variant is a ``Variant``; ``variants()`` lists the 100.
 
 Notation. v = d_vocab, K = n_ctx >= 2, h = d_head. Input x_0..x_{K-1}, query q = x_{K-1},
 max m. The model is correct iff logit(y) - logit(m) < 0 for all y != m (ties wrong). Exact
@@ -125,16 +125,15 @@ import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import mpmath
 import numpy as np
 
 from ...core.exact import Dyadic, fraction_iv, iv_endpoints, iv_precision
-from ...core.modelfile import model_sha256
-from ..model import PARAMETER_NAMES, MaxOfKTransformer
-from ..tables import PathTables
-from .registry import StrategyResult, register
+from ..tables import ModelTables
+from .registry import Proof, StrategyResult, register
 from .cubic import FlopCounter, to_float
 from ..checks.subcubic_eqke import (
     ATTENTION_ERROR_OPTIONS,
@@ -154,38 +153,60 @@ from ..checks.subcubic import (  # the checker: the cell test and count this sea
     ValueTables,
     arrangement_sums,
     beta_enclosures,
+    check_model,
     count_cells,
+    dyadic_json,
     valid_cells,
     value_tables,
+    weights_json,
 )
 from ..checks.subcubic_eupu import EUPU_OPTIONS, direct_bound, find_centre
 
-DEFAULT = ("mean_query+max_diff", "mean_query+diff", "max_diff")
 _PREC = 100  # prover's interval precision (bits)
 _GRID = 64  # attention claims are multiples of 2^-_GRID
 _ABAR_ROUNDS = 3  # rounds of Abar = mean of A over q
 _ABAR_PICKS = 2  # rounds of choosing Abar among quantiles of A
 
 
-def variant_name(eupu: str, attention: str, error: str) -> str:
-    return f"subcubic:{eupu}/{attention}/{error}"
+@dataclass(frozen=True)
+class Variant:
+    """One of the 100 subcubic variants: the options bounding the direct path (``eupu``), the
+    attention (``attention``) and the attention error (``error``); ValueError on an unknown one."""
+
+    eupu: str
+    attention: str
+    error: str
+
+    def __post_init__(self) -> None:
+        known = (EUPU_OPTIONS, ATTENTION_OPTIONS, ATTENTION_ERROR_OPTIONS)
+        if any(option not in options for option, options in zip((self.eupu, self.attention, self.error), known)):
+            raise ValueError(f"not a subcubic variant: {self.eupu!r}, {self.attention!r}, {self.error!r}")
+
+    @property
+    def name(self) -> str:
+        return f"subcubic:{self.eupu}/{self.attention}/{self.error}"
+
+    @staticmethod
+    def parse(name: str) -> "Variant":
+        """Inverse of ``name`` (``subcubic`` = ``DEFAULT``); ValueError on unknown names."""
+        if name == "subcubic":
+            return DEFAULT
+        prefix = "subcubic:"
+        parts = name[len(prefix):].split("/") if name.startswith(prefix) else []
+        if len(parts) != 3:
+            raise ValueError(f"not a subcubic variant name: {name!r}")
+        try:
+            return Variant(*parts)
+        except ValueError:
+            raise ValueError(f"not a subcubic variant name: {name!r}") from None
 
 
-def subcubic_names() -> list[str]:
-    """The 100 variant names (5 EUPU x 2 attention x 10 attention-error options)."""
-    return [variant_name(a, b, c) for a in EUPU_OPTIONS for b in ATTENTION_OPTIONS for c in ATTENTION_ERROR_OPTIONS]
+DEFAULT = Variant("mean_query+max_diff", "mean_query+diff", "max_diff")  # the paper's default
 
 
-def parse_variant(name: str) -> tuple[str, str, str]:
-    """Inverse of ``variant_name`` (``subcubic`` = the default); ValueError on unknown names."""
-    if name == "subcubic":
-        return DEFAULT
-    prefix = "subcubic:"
-    parts = name[len(prefix):].split("/") if name.startswith(prefix) else []
-    known = (EUPU_OPTIONS, ATTENTION_OPTIONS, ATTENTION_ERROR_OPTIONS)
-    if len(parts) != 3 or any(part not in options for part, options in zip(parts, known)):
-        raise ValueError(f"not a subcubic variant name: {name!r}")
-    return parts[0], parts[1], parts[2]
+def variants() -> list[Variant]:
+    """The 100 variants (5 EUPU x 2 attention x 10 attention-error options)."""
+    return [Variant(a, b, c) for a in EUPU_OPTIONS for b in ATTENTION_OPTIONS for c in ATTENTION_ERROR_OPTIONS]
 
 
 # --------------------------------------------------------------------------------------
@@ -195,16 +216,16 @@ def parse_variant(name: str) -> tuple[str, str, str]:
 class Context:
     """Exact data of one model shared by all 100 variants (cached per option)."""
 
-    def __init__(self, model: MaxOfKTransformer):
-        cfg = model.cfg
+    def __init__(self, tables: ModelTables):
+        cfg = tables.cfg
         if cfg.n_heads != 1:
             raise ValueError(f"the subcubic proofs handle one attention head; this model has {cfg.n_heads}")
         if cfg.n_ctx < 2:
             raise ValueError("the subcubic proofs need n_ctx >= 2")
         self.v, self.k, self.d, self.h = cfg.d_vocab, cfg.n_ctx, cfg.d_model, cfg.d_head
-        self.weights = {name: Dyadic.from_float32(a) for name, a in model.weights().items()}
+        self.weights = tables.weights
         self.factors = QKFactors.from_weights(self.weights, self.k, self.h)
-        self.tables = PathTables.from_model(model)
+        self.tables = tables.path
         pe = self.factors.pos_scores()
         self.pe = [[Fraction(int(n)) * Fraction(2) ** pe.exp for n in row] for row in pe.num]  # [q][i]
         self.order = [sorted(range(self.k - 1), key=lambda i: (self.pe[q][i], i)) for q in range(self.v)]
@@ -227,12 +248,14 @@ class Context:
 _CACHE: dict[str, Context] = {}
 
 
-def context(model: MaxOfKTransformer) -> Context:
-    key = model_sha256(model)
+def context(tables: ModelTables) -> Context:
+    """The model's context, shared by the variants run on it (a sweep worker runs each variant
+    on its own ``ModelTables``, hence a cache by model identity)."""
+    key = tables.identity
     if key not in _CACHE:
         if len(_CACHE) >= 2:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = Context(model)
+        _CACHE[key] = Context(tables)
     return _CACHE[key]
 
 
@@ -409,9 +432,7 @@ def _attention_iv(side: ScoreSide, beta: list, inv, q: int, m: int, c: int, d: D
 class SubcubicProof:
     """Everything a subcubic variant established (for results and certificates)."""
 
-    name: str
-    eupu: str
-    attention: str
+    variant: Variant
     error: AttentionError
     values: ValueTables
     eupu_centre: Dyadic | None
@@ -423,14 +444,12 @@ class SubcubicProof:
     flops: FlopCounter
 
 
-def prove(model: MaxOfKTransformer, eupu: str, attention: str, error: str) -> SubcubicProof:
+def prove(tables: ModelTables, variant: Variant) -> SubcubicProof:
     """Run one subcubic variant (see the module docstring)."""
-    if attention not in ATTENTION_OPTIONS:
-        raise ValueError(f"unknown attention option {attention!r}; known: {ATTENTION_OPTIONS}")
-    ctx = context(model)
-    err = ctx.error(error)
-    vt, centre = ctx.values(eupu)
-    mean_diff = attention == "mean_query+diff"
+    ctx = context(tables)
+    err = ctx.error(variant.error)
+    vt, centre = ctx.values(variant.eupu)
+    mean_diff = variant.attention == "mean_query+diff"
     found = _search(ctx, err, vt, mean_diff)
     v, k = ctx.v, ctx.k
     abar = None
@@ -468,9 +487,8 @@ def prove(model: MaxOfKTransformer, eupu: str, attention: str, error: str) -> Su
                     done = True
                     break
             unc += int(not done)
-    flops = proof_flops(v, k, ctx.d, ctx.h, eupu, attention, error)
-    name = "subcubic" if (eupu, attention, error) == DEFAULT else variant_name(eupu, attention, error)
-    return SubcubicProof(name, eupu, attention, err, vt, centre, abar, cells, count_cells(k, cells), dropped, unc, flops)
+    flops = proof_flops(v, k, ctx.d, ctx.h, variant)
+    return SubcubicProof(variant, err, vt, centre, abar, cells, count_cells(k, cells), dropped, unc, flops)
 
 
 def claimed_inputs(v: int, k: int, cells: list[tuple]) -> np.ndarray:
@@ -496,8 +514,9 @@ def _mm(a: int, b: int, c: int) -> int:
     return a * c * (2 * b - 1)
 
 
-def proof_flops(v: int, k: int, d: int, h: int, eupu: str, attention: str, error: str) -> FlopCounter:
+def proof_flops(v: int, k: int, d: int, h: int, variant: Variant) -> FlopCounter:
     """Shape-counted checker work (module docstring, "Proof FLOPs")."""
+    eupu, attention, error = variant.eupu, variant.attention, variant.error
     f = FlopCounter()
     rng = 2 * v - 1  # max, min and difference of a length-v row
     f.add("tables", v * d + _mm(d, h, d) + _mm(d, d, v) + _mm(v, d, v) + _mm(k, d, v))  # E_q, EVOU, PVOU
@@ -561,13 +580,13 @@ def unexplained_dimensionality(v: int, d: int, eupu: str, error: str) -> int:
     return eupu_term + err_term + v + v * v
 
 
-def run_variant(model: MaxOfKTransformer, name: str) -> StrategyResult:
-    """Run a registered subcubic variant by name and package its StrategyResult."""
-    eupu, attention, error = parse_variant(name)
+def prove_variant(tables: ModelTables, variant: Variant, name: str) -> Proof:
+    """Run a subcubic variant and package it under its registered ``name``."""
     start = time.perf_counter()
-    proof = prove(model, eupu, attention, error)
+    proof = prove(tables, variant)
     seconds = time.perf_counter() - start
-    v, k = model.cfg.d_vocab, model.cfg.n_ctx
+    cfg = tables.cfg
+    v, k = cfg.d_vocab, cfg.n_ctx
     eps = proof.error.eps
     details = {
         "n_inputs": v**k,
@@ -578,51 +597,37 @@ def run_variant(model: MaxOfKTransformer, name: str) -> StrategyResult:
         "eps_mean": float(sum(eps) / len(eps)),
         "flops_breakdown": dict(proof.flops.parts),
     }
-    return StrategyResult(
+    result = StrategyResult(
         name, proof.count, Fraction(proof.count, v**k), proof.flops.total,
-        unexplained_dimensionality(v, model.cfg.d_model, eupu, error), seconds, details,
+        unexplained_dimensionality(v, cfg.d_model, variant.eupu, variant.error), seconds, details,
     )
+    ctx = context(tables)
+    return Proof(result, lambda: certificate(proof, ctx))
 
 
-def _register(name: str) -> None:
-    register(name)(lambda model: run_variant(model, name))
-
-
-for _name in ["subcubic"] + subcubic_names():
-    _register(_name)
+for _name in ["subcubic"] + [variant.name for variant in variants()]:
+    register(_name, check=check_model)(partial(prove_variant, variant=Variant.parse(_name), name=_name))
 
 
 # --------------------------------------------------------------------------------------
 # Certificates
 
 
-def _dy_json(x: Dyadic) -> dict[str, Any]:
-    return {"exp": int(x.exp), "num": np.vectorize(int, otypes=[object])(x.num).tolist()}
-
-
 def _frac_json(x: Fraction) -> list[int]:
     return [x.numerator, x.denominator]
 
 
-def certificate_weights(model: MaxOfKTransformer) -> dict[str, Any]:
-    """The ``weights`` field a certificate for ``model`` must carry (exact dyadic JSON)."""
-    ctx = context(model)
-    return {name_: _dy_json(ctx.weights[name_]) for name_ in PARAMETER_NAMES}
-
-
-def certificate(model: MaxOfKTransformer, name: str = "subcubic") -> dict[str, Any]:
-    """Run a variant and return its certificate (format in the module docstring)."""
-    eupu, attention, error = parse_variant(name)
-    proof = prove(model, eupu, attention, error)
-    ctx = context(model)
+def certificate(proof: SubcubicProof, ctx: Context) -> dict[str, Any]:
+    """The certificate of a subcubic proof on the model of ``ctx`` (format in the module docstring)."""
+    variant = proof.variant
     dirs = proof.error.directions
     directions = None
     if dirs is not None:
         directions = {
-            "query": [[_dy_json(a), _dy_json(b)] for a, b in dirs.query],
-            "key": [[_dy_json(a), _dy_json(b)] for a, b in dirs.key],
-            "wq_peel": None if dirs.wq_peel is None else [_dy_json(x) for x in dirs.wq_peel],
-            "wk_peel": None if dirs.wk_peel is None else [_dy_json(x) for x in dirs.wk_peel],
+            "query": [[dyadic_json(a), dyadic_json(b)] for a, b in dirs.query],
+            "key": [[dyadic_json(a), dyadic_json(b)] for a, b in dirs.key],
+            "wq_peel": None if dirs.wq_peel is None else [dyadic_json(x) for x in dirs.wq_peel],
+            "wk_peel": None if dirs.wk_peel is None else [dyadic_json(x) for x in dirs.wk_peel],
         }
     abar = None
     if proof.abar is not None:
@@ -630,18 +635,18 @@ def certificate(model: MaxOfKTransformer, name: str = "subcubic") -> dict[str, A
     return {
         "format": FORMAT,
         "version": VERSION,
-        "strategy": proof.name,
-        "eupu": eupu,
-        "attention": attention,
-        "attention_error": error,
+        "strategy": "subcubic" if variant == DEFAULT else variant.name,
+        "eupu": variant.eupu,
+        "attention": variant.attention,
+        "attention_error": variant.error,
         "d_vocab": ctx.v,
         "n_ctx": ctx.k,
         "d_model": ctx.d,
         "d_head": ctx.h,
-        "weights": certificate_weights(model),
+        "weights": weights_json(ctx.weights),
         "directions": directions,
-        "centres": [_dy_json(x) for x in proof.error.centres],
-        "eupu_centre": None if proof.eupu_centre is None else _dy_json(proof.eupu_centre),
+        "centres": [dyadic_json(x) for x in proof.error.centres],
+        "eupu_centre": None if proof.eupu_centre is None else dyadic_json(proof.eupu_centre),
         "eps": [_frac_json(e) for e in proof.error.eps],
         "abar": abar,
         "cells": [[q, m, c, j, _frac_json(lo), _frac_json(hi)] for q, m, c, j, lo, hi in proof.cells],
