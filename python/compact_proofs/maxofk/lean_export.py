@@ -27,6 +27,7 @@ import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -73,6 +74,11 @@ class ExactModel:
         """``CompactProofs.entry``: 0 outside the matrix."""
         rows = self.matrices[name]
         return rows[i][j] if i < len(rows) and j < len(rows[i]) else 0
+
+    @cached_property
+    def tables(self) -> "Tables":
+        """The integer tables of the Lean semantics (``tables``), built once per model."""
+        return tables(self)
 
 
 def exact_model(model: MaxOfKTransformer) -> ExactModel:
@@ -243,7 +249,7 @@ def check(em: ExactModel, cert: AccuracyCertificate) -> bool:
     v, k, dh = em.d_vocab, em.n_ctx, em.d_head
     if not (k > 0 and v > 0 and dh > 0):
         return False
-    tab = tables(em)
+    tab = em.tables
     for q, i, t in itertools.product(range(v), range(k), range(v)):
         if _get3(cert.scores, q, i, t) != tab.scores[q][i][t]:
             return False
@@ -272,7 +278,7 @@ def check(em: ExactModel, cert: AccuracyCertificate) -> bool:
 def certificate_tables(em: ExactModel, *, exp_prec: int, squarings: int, sqrt_prec: int = 64) -> AccuracyCertificate | None:
     """The witnesses of ``check`` except the bound (left 0): tables, ``1/sqrt`` bounds and
     enclosures; None if ``squarings`` are too few for the largest score. Time O(v^2 K d^2)."""
-    tab = tables(em)
+    tab = em.tables
     lo, hi = inv_sqrt_bounds(em.d_head, sqrt_prec)
     G, n = _score_scale(em, sqrt_prec), squarings
     if any(_z_bounds(s, lo, hi)[1] >= 1 << (G + n) for q in tab.scores for row in q for s in row):

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lean.render import generated_module, unpack_literal, unpack_nat_literal
-from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables, tables
+from .lean_export import AccuracyCertificate, ExactModel, Tops, certificate_tables
 from .checks import gap_classes as gap_classes_check
 from .strategies import gap_classes
 
@@ -65,7 +65,7 @@ class TableWitness:
 def table_witness(em: ExactModel) -> TableWitness:
     """Exact intermediate tables, the common entry bound of every factor, and a packing base
     ``B = 2^b + 1`` with ``2 · k · bound² < B`` for the longest contraction ``k``. Time O(v K d²)."""
-    tab = tables(em)
+    tab = em.tables
     wpos = em.matrices["wPos"]
     residual = [[e + p for e, p in zip(row, wpos[i])] for i in range(em.n_ctx) for row in em.matrices["wE"]]
     factors = [row for m in em.matrices.values() for row in m] + residual + list(tab.query)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..lean_export import AccuracyCertificate, ExactModel, exp_hi, exp_lo, inv_sqrt_bounds, tables
+from ..lean_export import AccuracyCertificate, ExactModel, exp_hi, exp_lo, inv_sqrt_bounds
 from ..tables import ModelTables
 
 
@@ -49,7 +49,7 @@ class GapTables:
 
     @staticmethod
     def from_exact(em: ExactModel) -> "GapTables":
-        tab = tables(em)
+        tab = em.tables
         lo, hi = inv_sqrt_bounds(em.d_head, SQRT_PREC)
         scale = 4 * em.shift + SQRT_PREC  # 2^scale * score = scoreInt * (2^Q / sqrt d_head)
         scores = np.array(tab.scores, dtype=object)  # [q, i, t]
