@@ -10,7 +10,7 @@ import pytest
 from compact_proofs.maxofk import certify as certify_mod
 from compact_proofs.maxofk import zoo
 from compact_proofs.cli import main
-from compact_proofs.maxofk.strategies import STRATEGIES, Proof, Strategy, StrategyResult
+from compact_proofs.maxofk.strategies import STRATEGIES, Proof, Strategy, StrategyResult, select
 from compact_proofs.maxofk.tables import ModelTables
 
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
@@ -128,5 +128,25 @@ def test_certify_proves_each_strategy_once_and_checks_what_it_wrote(tmp_path, mo
 def test_cli_certify_rejects_an_unknown_strategy_before_any_work(tmp_path, capsys):
     assert main(["certify", "--seed", "123", "--strategies", "cubic,cubik", "--no-lean", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "'cubik'" in err and "cubic_tight" in err
+    assert "'cubik'" in err and "did you mean cubic" in err
     assert not (tmp_path / "report.json").exists()
+
+
+def test_strategies_are_selected_by_name_or_glob_in_the_order_asked():
+    assert select(["gap_classes", "cubic*", "cubic"]) == ["gap_classes", "cubic", "cubic_paper", "cubic_tight"]
+    assert len(select(["subcubic:*"])) == 100
+    with pytest.raises(ValueError, match="did you mean cubic"):
+        select(["cubik"])
+
+
+def test_cli_lists_strategies_with_their_descriptions(capsys):
+    assert main(["strategies", "cubic*", "brute_force"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["cubic", "cubic_paper", "cubic_tight", "brute_force"]
+    assert "Step 5 refinements" in lines[0] and "(no certificate)" in lines[3]
+    assert main(["strategies", "nothing*"]) == 2
+
+
+def test_cli_certify_takes_globs(tmp_path):
+    assert main(["certify", "--model", str(SMALL), "--no-lean", "--strategies", "cubic_p*", "--out", str(tmp_path)]) == 0
+    assert [row["strategy"] for row in json.loads((tmp_path / "report.json").read_text())["strategies"]] == ["cubic_paper"]

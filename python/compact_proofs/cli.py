@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -110,17 +111,32 @@ def cmd_certify(args: argparse.Namespace) -> int:
     from .maxofk.certify import certify
 
     path = args.model or zoo.record_path(args.seed, args.directory)
-    strategies = tuple(s for s in args.strategies.split(",") if s)
-    from .maxofk.strategies import STRATEGIES
+    from .maxofk.strategies import select
 
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown:
-        known = ", ".join(n for n in STRATEGIES if not n.startswith("subcubic:"))
-        print(f"error: --strategies: unknown strategy {unknown[0]!r}; known: {known} and the subcubic:EUPU/ATTENTION/ERROR variants", file=sys.stderr)
+    try:
+        strategies = tuple(select([s for s in args.strategies.split(",") if s]))
+    except ValueError as exc:
+        print(f"error: --strategies: {exc}", file=sys.stderr)
         return 2
     data = certify(path, strategies, args.out, lean=not args.no_lean, float32=args.float32)
     lean = data["lean"]
     return 0 if lean is None or lean["ok"] else 1
+
+
+def cmd_strategies(args: argparse.Namespace) -> int:
+    from .maxofk.strategies import STRATEGIES, select
+
+    try:
+        names = select(args.patterns)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    width = min(max(len(name) for name in names), 20)  # longer names get a line of their own
+    for name in names:
+        strategy = STRATEGIES[name]
+        line = ("" if strategy.check else "(no certificate) ") + strategy.summary
+        print(f"{name:<{width}}  {line}" if len(name) <= width else f"{name}\n{'':<{width}}  {line}")
+    return 0
 
 
 def cmd_lean_check(args: argparse.Namespace) -> int:
@@ -207,11 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help=f"zoo seed (default {zoo.DEFAULT_SEED})")
     p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
     p.add_argument("--model", type=Path, help="a model record (.json) instead of a zoo seed")
-    p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES), help="comma-separated strategy names")
+    p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
+                   help="comma-separated strategy names or globs (`compact-proofs strategies` lists them; default: %(default)s)")
     p.add_argument("--out", type=Path, default=Path("results/certify"), help="report folder")
     p.add_argument("--no-lean", action="store_true", help="skip the Lean check")
     p.add_argument("--float32", action="store_true", help="also count the plain float32 forward pass (about 40 s)")
     p.set_defaults(func=cmd_certify)
+
+    p = sub.add_parser("strategies", help="list the registered Max-of-K proof strategies")
+    p.add_argument("patterns", nargs="*", default=["*"], help="names or globs (default: all)")
+    p.set_defaults(func=cmd_strategies)
 
     add_lean_command(sub)
     add_sweep_command(sub)
@@ -226,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelFileError, LeanCheckError, CertificateError, GenerationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # stdout piped into a reader that stopped early (`| head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ weights (``compact_proofs.maxofk.brute_force.exact_verdicts``), ties counted as 
 
 from __future__ import annotations
 
-from .registry import STRATEGIES, Proof, Strategy, StrategyResult, get_strategy, register, run_strategy
+from .registry import STRATEGIES, Proof, Strategy, StrategyResult, get_strategy, register, run_strategy, select
 
-__all__ = ["STRATEGIES", "Proof", "Strategy", "StrategyResult", "get_strategy", "register", "run_strategy"]
+__all__ = ["STRATEGIES", "Proof", "Strategy", "StrategyResult", "get_strategy", "register", "run_strategy", "select"]
 
 # Strategy modules register themselves on import.
 from . import brute_force, cubic, cubic_tight, gap_classes, subcubic  # noqa: E402,F401

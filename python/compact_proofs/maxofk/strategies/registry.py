@@ -6,6 +6,8 @@ strategy), so a strategy's import closure holds only what it uses.
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable
@@ -86,18 +88,26 @@ class Strategy:
     name: str
     prove: Prover
     check: Checker | None = None
+    description: str | None = None
+
+    @property
+    def summary(self) -> str:
+        """``description``, else the first paragraph of the prover's docstring, on one line."""
+        doc = self.description or self.prove.__doc__ or ""
+        return " ".join(doc.strip().split("\n\n")[0].split())
 
 
 STRATEGIES: dict[str, Strategy] = {}
 
 
-def register(name: str, check: Checker | None = None) -> Callable[[Prover], Prover]:
-    """Decorator: register a prover under ``name``, with the checker of its certificates."""
+def register(name: str, check: Checker | None = None, description: str | None = None) -> Callable[[Prover], Prover]:
+    """Decorator: register a prover under ``name``, with the checker of its certificates (and a
+    one-line description when its docstring's first paragraph is not one)."""
 
     def wrap(fn: Prover) -> Prover:
         if name in STRATEGIES and STRATEGIES[name].prove is not fn:
             raise ValueError(f"strategy {name!r} is already registered")
-        STRATEGIES[name] = Strategy(name, fn, check)
+        STRATEGIES[name] = Strategy(name, fn, check, description)
         return fn
 
     return wrap
@@ -108,6 +118,21 @@ def get_strategy(name: str) -> Strategy:
         return STRATEGIES[name]
     except KeyError:
         raise KeyError(f"unknown strategy {name!r}; known: {sorted(STRATEGIES)}") from None
+
+
+def select(patterns: list[str] | tuple[str, ...]) -> list[str]:
+    """Registered names matching ``patterns`` (exact names or globs such as ``subcubic:*``), in
+    the patterns' order, each once; ValueError naming the first pattern that matches nothing,
+    with the closest registered names."""
+    chosen: list[str] = []
+    for pattern in patterns:
+        hits = [name for name in STRATEGIES if fnmatch.fnmatchcase(name, pattern)]
+        if not hits:
+            close = difflib.get_close_matches(pattern, list(STRATEGIES), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"no strategy matches {pattern!r}{hint} (`compact-proofs strategies` lists them)")
+        chosen += [name for name in hits if name not in chosen]
+    return chosen
 
 
 def run_strategy(name: str, tables: ModelTables) -> StrategyResult:

@@ -606,7 +606,11 @@ def prove_variant(tables: ModelTables, variant: Variant, name: str) -> Proof:
 
 
 for _name in ["subcubic"] + [variant.name for variant in variants()]:
-    register(_name, check=check_model)(partial(prove_variant, variant=Variant.parse(_name), name=_name))
+    _variant = Variant.parse(_name)
+    register(_name, check=check_model, description=(
+        ("the paper's default: " if _variant == DEFAULT else "")
+        + f"{'s' if _variant == DEFAULT else 'S'}ubcubic proof, direct path by {_variant.eupu}, attention by {_variant.attention}, its error by {_variant.error}"
+    ))(partial(prove_variant, variant=_variant, name=_name))
 
 
 # --------------------------------------------------------------------------------------
