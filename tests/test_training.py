@@ -36,3 +36,16 @@ def test_learns_max_of_3():
     assert metrics["history"][0]["test_loss"] > metrics["history"][-1]["test_loss"]
     assert metrics["test"]["accuracy"] > 0.9
     assert torch.get_num_threads() >= 1
+
+
+def test_cli_train_never_writes_into_the_shipped_zoo(capsys):
+    from pathlib import Path
+
+    from compact_proofs.cli import build_parser, main
+    from compact_proofs.maxofk import zoo
+
+    assert build_parser().parse_args(["train"]).out == Path("results/train")
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in zoo.SMALL_MAX_OF_3_DIR.iterdir())
+    assert main(["train", "--seed", "1", "--out", str(zoo.SMALL_MAX_OF_3_DIR)]) == 2
+    assert "shipped zoo" in capsys.readouterr().err
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in zoo.SMALL_MAX_OF_3_DIR.iterdir()) == before

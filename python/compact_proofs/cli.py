@@ -40,13 +40,18 @@ def _train_one(seed: int, directory: Path, progress: bool | None, cfg: "MaxOfKCo
 def cmd_train(args: argparse.Namespace) -> int:
     seeds = _parse_seeds(args)
     cfg = MaxOfKConfig(d_vocab=args.d_vocab, n_ctx=args.n_ctx, d_model=args.d_model, d_head=args.d_head)
+    shipped = zoo.MAX_OF_4_DIR.parent.resolve()
+    if args.out.resolve().is_relative_to(shipped):
+        # a retrain on another CPU type gives other bits: the shipped model would lose its theorems
+        print(f"error: --out {args.out}: the shipped zoo ({repo_relative(shipped)}) is the reference; train elsewhere", file=sys.stderr)
+        return 2
     if args.jobs == 1:
         for seed in seeds:
-            print(_train_one(seed, args.directory, None, cfg), flush=True)
+            print(_train_one(seed, args.out, None, cfg), flush=True)
         return 0
     n = len(seeds)
     with ProcessPoolExecutor(args.jobs) as pool:
-        for line in pool.map(_train_one, seeds, [args.directory] * n, [False] * n, [cfg] * n):
+        for line in pool.map(_train_one, seeds, [args.out] * n, [False] * n, [cfg] * n):
             print(line, flush=True)
     return 0
 
@@ -205,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="(re)train Max-of-K models and write their weights and records")
     model_args(p)
+    p.add_argument("--out", type=Path, default=Path("results/train"),
+                   help="folder for the new weights and records, never the shipped zoo (default: %(default)s)")
     default = MaxOfKConfig()
     for name in ("d_vocab", "n_ctx", "d_model", "d_head"):
         p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(default, name), help=f"default {getattr(default, name)}")
