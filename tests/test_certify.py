@@ -150,3 +150,16 @@ def test_cli_lists_strategies_with_their_descriptions(capsys):
 def test_cli_certify_takes_globs(tmp_path):
     assert main(["certify", "--model", str(SMALL), "--no-lean", "--strategies", "cubic_p*", "--out", str(tmp_path)]) == 0
     assert [row["strategy"] for row in json.loads((tmp_path / "report.json").read_text())["strategies"]] == ["cubic_paper"]
+
+
+def test_cli_certify_refuses_a_two_head_model_before_any_work(tmp_path, rng, capsys):
+    from compact_proofs.maxofk.model import MaxOfKConfig
+    from compact_proofs.maxofk.zoo import save_model
+
+    from .conftest import random_model
+
+    record = save_model(random_model(MaxOfKConfig(d_vocab=4, n_ctx=2, d_model=4, d_head=2, n_heads=2), rng), 3, {}, {}, tmp_path)
+    assert main(["certify", "--model", str(record), "--no-lean", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(record) in err and "one attention head" in err
+    assert not (tmp_path / "out").exists()

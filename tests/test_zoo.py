@@ -108,6 +108,39 @@ def test_rejects_float64(saved):
     _expect(saved, "W_Q has dtype float64", _npz(saved))
 
 
+def test_rejects_big_endian_float32(saved):
+    _rewrite_npz(saved, lambda a: {**a, "W_V": a["W_V"].astype(">f4")})
+    _expect(saved, r"W_V has dtype >f4 \(>f4\), expected little-endian float32", _npz(saved))
+
+
+def test_rejects_a_member_that_is_not_an_array(saved):
+    """An archive member that is not a .npy file (here a raw pickle) is refused, never unpickled."""
+    import pickle
+    import zipfile
+
+    npz = _npz(saved)
+    with np.load(npz, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, array in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, array) if name != "W_K" else member.write(pickle.dumps(array))
+            archive.writestr(name + ".npy", member.getvalue())
+    npz.write_bytes(buffer.getvalue())
+    data = json.loads(saved.read_text())
+    data["sha256"] = hashlib.sha256(buffer.getvalue()).hexdigest()
+    saved.write_text(json.dumps(data))
+    with pytest.raises(ModelFileError, match="member W_K is not a .npy array"):
+        load_model(saved)
+
+
+def test_rejects_a_folder_given_as_the_record(tmp_path):
+    folder = tmp_path / "seed-00001.json"
+    folder.mkdir()
+    _expect(folder, "cannot read the model record")
+
+
 def test_rejects_missing_and_extra_arrays(saved):
     _rewrite_npz(saved, lambda a: {k: v for k, v in a.items() if k != "W_O"} | {"b_O": np.zeros(3, np.float32)})
     _expect(saved, "do not match the expected", _npz(saved))

@@ -68,6 +68,8 @@ def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Calla
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ModelFileError(path, "no such model record") from None
+    except OSError as exc:  # a folder, no permission
+        raise ModelFileError(path, f"cannot read the model record ({exc.strerror})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelFileError(path, f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -98,6 +100,8 @@ def read_weights(path: Path, config: Any, sha256: str | None = None) -> dict[str
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ModelFileError(path, "weights file does not exist") from None
+    except OSError as exc:
+        raise ModelFileError(path, f"cannot read the weights file ({exc.strerror})") from None
     if sha256 is not None and hashlib.sha256(raw).hexdigest() != sha256:
         raise ModelFileError(path, "sha256 mismatch: the weights file is corrupt or was changed after its record")
     try:
@@ -110,8 +114,10 @@ def read_weights(path: Path, config: Any, sha256: str | None = None) -> dict[str
         raise ModelFileError(path, f"arrays {sorted(arrays)} do not match the expected {sorted(expected)}")
     for name, shape in config.parameter_shapes().items():
         array = arrays[name]
+        if not isinstance(array, np.ndarray):  # np.load hands back a non-.npy member as raw bytes
+            raise ModelFileError(path, f"member {name} is not a .npy array")
         if array.dtype != np.dtype("<f4"):
-            raise ModelFileError(path, f"{name} has dtype {array.dtype}, expected float32")
+            raise ModelFileError(path, f"{name} has dtype {array.dtype} ({array.dtype.str}), expected little-endian float32 (<f4)")
         if array.shape != shape:
             raise ModelFileError(path, f"{name} has shape {array.shape}, expected {shape} for config {config}")
         if not np.isfinite(array).all():

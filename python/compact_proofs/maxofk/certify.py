@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.modelfile import model_sha256
+from ..core.modelfile import ModelFileError, model_sha256
 from ..core.provenance import REPO_ROOT, provenance, repo_relative
 from ..lean.render import LeanTheorem, lean_theorems_for
 from . import zoo
@@ -77,6 +77,8 @@ def certify(
     """Run the main job on one model; writes the report into ``out_dir`` and returns its data."""
     start = time.perf_counter()
     model, record = zoo.load_model(model_path)
+    if record.config.n_heads != 1:
+        raise ModelFileError(model_path, f"n_heads is {record.config.n_heads}: the exact semantics and the proofs handle one attention head")
     say(f"model {model_path} (seed {record.seed}, d_vocab {record.config.d_vocab}, K {record.config.n_ctx})")
     chosen = [get_strategy(name) for name in strategies]  # an unknown name fails before any work
     tables = ModelTables(model)
