@@ -16,6 +16,14 @@ package compact_proofs where
   ]
   moreLeanArgs := #["-DwarningAsError=true"]
 
+-- The library: semantics, checkers and their soundness theorems (`import CompactProofs`).
 @[default_target]
 lean_lib CompactProofs where
   srcDir := "lean"
+
+-- The generated certificates, one accuracy theorem per shipped model (`compact-proofs lean
+-- generate`); many minutes of kernel work, so kept out of `import CompactProofs`.
+@[default_target]
+lean_lib CompactProofsGenerated where
+  srcDir := "lean"
+  roots := #[`CompactProofs.Generated]

@@ -3,7 +3,6 @@ module
 public import CompactProofs.Matrix
 public import CompactProofs.Packed
 public import CompactProofs.OvCopying
-public import CompactProofs.Generated.OvSmall
 public import CompactProofs.MaxOfK.Semantics
 public import CompactProofs.MaxOfK.Algebra
 public import CompactProofs.MaxOfK.ExpBounds
@@ -12,25 +11,25 @@ public import CompactProofs.MaxOfK.Checker
 public import CompactProofs.MaxOfK.GapClasses
 public import CompactProofs.MaxOfK.GapCount
 public import CompactProofs.MaxOfK.GapClassesCubic
-public import CompactProofs.Generated.SmallMaxOf3
-public import CompactProofs.Generated.GapSmallMaxOf3
-public import CompactProofs.Generated.GapCubicSmallMaxOf3
 public import CompactProofs.MaxOfK.CubicWalk
 public import CompactProofs.MaxOfK.PackedTables
 public import CompactProofs.MaxOfK.GapCubicShards
-public import CompactProofs.Generated.Seed123
 public import CompactProofs.Swar
 public import CompactProofs.ModAdd.Semantics
 public import CompactProofs.ModAdd.Tables
 public import CompactProofs.ModAdd.PackedTables
 public import CompactProofs.ModAdd.Checker
 public import CompactProofs.ModAdd.Accuracy
-public import CompactProofs.Generated.ModAddP59Seed1
 
 /-!
 # CompactProofs
 
 Kernel-checked certificates about small transformers, in core Lean only (no Mathlib).
+
+This root is the library alone: semantics, checkers and their soundness theorems. The
+certificates the Python generators write, each an accuracy theorem about one shipped model,
+are the second library, `CompactProofs.Generated` (some of them take many minutes of kernel
+work); the Generated modules named below belong to it.
 
 * `CompactProofs.Matrix`: exact integer matrices and the bounded checker `allBelow`.
 * `CompactProofs.Packed`: rows of integers packed into one big integer, and `productOk`, a

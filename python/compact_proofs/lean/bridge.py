@@ -209,7 +209,8 @@ def check_project(
         say(f"error: {exc}")
         return finish()
     sources = {name: modules[name].path.read_text(encoding="utf-8") for name in order}
-    say(f"{len(order)} modules under {lean_root}: {', '.join(order)}")
+    scope = f"the import closure of {', '.join(targets)}" if targets else "the whole library"
+    say(f"{len(order)} modules under {lean_root} ({scope}); each line below is one module done, [done/total]")
 
     # 1. source audit
     if source_audit:
@@ -273,10 +274,13 @@ def check_project(
                 except Exception as exc:  # noqa: BLE001 - reported, not raised
                     b = ModuleBuild(name, modules[name].rel, "failed", output=f"driver error: {exc!r}")
                 builds[name] = b
+                count = f"[{len(builds)}/{len(order)}]"
                 if b.status == "cached":
-                    say(f"[cached] {b.name}")
+                    say(f"{count} [cached] {b.name}")
                 else:
-                    say(f"[{b.status}] {b.name} ({b.seconds:.1f} s, peak RSS {b.peak_rss_kb / 1024:.0f} MB)")
+                    still = ", ".join(running.values())
+                    say(f"{count} [{b.status}] {b.name} ({b.seconds:.1f} s, peak RSS {b.peak_rss_kb / 1024:.0f} MB)"
+                        f"; {time.monotonic() - t_start:.0f} s so far" + (f"; building {still}" if still else ""))
                 if b.output:
                     say("\n".join("    " + line for line in b.output.splitlines()))
                 if b.status == "failed":
