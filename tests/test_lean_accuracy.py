@@ -198,12 +198,12 @@ def test_generated_module_names_its_model_for_certify():
 # Lean kernel (small files: the tiny model, d_vocab 4, K 2)
 
 
-def _write_tiny(root: Path, em, cert) -> None:
+def _write_tiny(root: Path, em, cert, module: str = TINY_MODULE) -> None:
     text = le.render_lean_module(
-        em, cert, module_name=TINY_MODULE, model_name="tinyModel", theorem_name="tiny_accuracy", command="tests", source="tests",
+        em, cert, module_name=module, model_name="tinyModel", theorem_name="tiny_accuracy", command="tests", source="tests",
         model_sha256="0" * 64,
     )
-    root.joinpath(*TINY_MODULE.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
+    root.joinpath(*module.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
 
 
 def tiny_gaps(em, cert) -> dict[tuple[int, int], int]:
@@ -228,17 +228,15 @@ def test_gap_classes_claim_only_inputs_the_per_input_checker_certifies():
 
 
 def _write_tiny_gap(
-    root: Path, em, cert, found: dict[tuple[int, int], int], bound: int, tops: le.Tops | None = None
-) -> str:
-    """Write the tiny gap-classes module (the cubic one with ``tops``); returns its name."""
-    module = TINY_CUBIC_MODULE if tops else TINY_GAP_MODULE
+    root: Path, em, cert, found: dict[tuple[int, int], int], bound: int, tops: le.Tops | None, module: str
+) -> None:
+    """Write a tiny gap-classes module (the cubic one with ``tops``) over ``TINY_MODULE``."""
     text = le.render_gap_module(
         module_name=module, base_module=TINY_MODULE, model_name="tinyModel", theorem_name="tiny_accuracy_gap",
         command="tests", source="tests", model_sha256="0" * 64, gaps=gc.gap_matrix(found, em.d_vocab), bound=bound,
         total=em.d_vocab**em.n_ctx, tops=tops,
     )
     root.joinpath(*module.split(".")).with_suffix(".lean").write_text(text, encoding="utf-8")
-    return module
 
 
 def _larger_class_than_passes(em, cert, found, cubic: bool = False):
@@ -255,14 +253,17 @@ def _larger_class_than_passes(em, cert, found, cubic: bool = False):
     raise AssertionError("every cell passes with gap 1: no class to enlarge")
 
 
-def _check_gap_cases(tmp_path, shared_build, em, cert, cases) -> None:  # noqa: F811
-    for name, (gaps, claimed, case_tops, accepted) in cases.items():
-        root = copy_tree(tmp_path / name.replace(" ", "_"))
-        _write_tiny(root, em, cert)
-        module = _write_tiny_gap(root, em, cert, gaps, claimed, case_tops)
-        res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE, module])
-        assert status(res, TINY_MODULE) in ("built", "cached"), name
-        assert status(res, module) == ("built" if accepted else "failed"), name
+def _check_gap_cases(tmp_path, shared_build, em, cert, cases, prefix: str) -> None:  # noqa: F811
+    """Every case a module of its own over the honest tiny module, all in one check."""
+    root = copy_tree(tmp_path)
+    _write_tiny(root, em, cert)
+    modules = {name: f"{prefix}{i}" for i, name in enumerate(cases)}
+    for name, (gaps, claimed, case_tops, _) in cases.items():
+        _write_tiny_gap(root, em, cert, gaps, claimed, case_tops, modules[name])
+    res = run_check(root, shared_build, axiom_audit=False, targets=list(modules.values()), keep_going=True)
+    assert status(res, TINY_MODULE) in ("built", "cached")
+    for name, (_, _, _, accepted) in cases.items():
+        assert status(res, modules[name]) in (("built", "cached") if accepted else ("failed",)), name
 
 
 @pytest.mark.lean
@@ -276,7 +277,7 @@ def test_lean_checks_gap_classes_and_rejects_tampering(tmp_path, shared_build, t
         "bound raised by one": (found, bound + 1, None, False),
         "a class larger than its cell test allows": (_larger_class_than_passes(em, cert, found), 0, None, False),
         "a cell dropped, the bound kept": ({cell: g for cell, g in found.items() if cell != max(found)}, bound, None, False),
-    })
+    }, TINY_GAP_MODULE)
 
 
 @pytest.mark.lean
@@ -298,32 +299,25 @@ def test_lean_checks_cubic_gap_classes_and_rejects_tampering(tmp_path, shared_bu
         "a cell dropped, the bound kept": ({cell: g for cell, g in found.items() if cell != max(found)}, bound, tops, False),
         "a class larger than its cell test allows": (_larger_class_than_passes(em, cert, found, cubic=True), 0, tops, False),
         "a largest entry understated": (found, bound, understated, False),
-    })
+    }, TINY_CUBIC_MODULE)
 
 
 @pytest.mark.lean
 @needs_toolchain
-def test_lean_accepts_tiny_certificate(tmp_path, shared_build, tiny):  # noqa: F811
-    em, cert, _ = tiny
+def test_lean_accepts_tiny_certificate_and_rejects_tampering(tmp_path, shared_build, tiny):  # noqa: F811
+    """The honest tiny module and the small model's are accepted; each tampered copy (a module
+    of its own, all in one check) is rejected with an error."""
+    em, cert, other = tiny
     root = copy_tree(tmp_path)
     _write_tiny(root, em, cert)
+    tampered = {tamper.__name__: f"{TINY_MODULE}Tampered{i}" for i, tamper in enumerate(TAMPERS)}
+    for tamper in TAMPERS:
+        _write_tiny(root, *tamper(em, cert, other), module=tampered[tamper.__name__])
+    targets = [TINY_MODULE, "CompactProofs.Generated.SmallMaxOf3", *tampered.values()]
     # the axiom audit of these theorems is part of `python -m compact_proofs.lean.bridge check`
-    res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE, "CompactProofs.Generated.SmallMaxOf3"])
-    assert res.ok, res.errors + [m.output for m in res.modules]
+    res = run_check(root, shared_build, axiom_audit=False, targets=targets, keep_going=True)
     assert status(res, TINY_MODULE) in ("built", "cached")  # cached: the same text was built earlier in this build dir
     assert status(res, "CompactProofs.Generated.SmallMaxOf3") in ("built", "cached")
-
-
-@pytest.mark.lean
-@needs_toolchain
-@pytest.mark.parametrize("tamper", TAMPERS)
-def test_lean_rejects_tampered_certificate(tmp_path, shared_build, tiny, tamper):  # noqa: F811
-    em, cert, other = tiny
-    em2, cert2 = tamper(em, cert, other)
-    root = copy_tree(tmp_path)
-    _write_tiny(root, em2, cert2)
-    res = run_check(root, shared_build, axiom_audit=False, targets=[TINY_MODULE])
-    assert not res.ok
-    assert status(res, TINY_MODULE) == "failed"
-    out = next(m.output for m in res.modules if m.name == TINY_MODULE)
-    assert "error" in out
+    for name, module in tampered.items():
+        assert status(res, module) == "failed", name
+        assert "error" in next(m.output for m in res.modules if m.name == module), name

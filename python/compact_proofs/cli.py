@@ -147,7 +147,8 @@ def cmd_strategies(args: argparse.Namespace) -> int:
 def cmd_lean_check(args: argparse.Namespace) -> int:
     from .lean.bridge import main as lean_main
 
-    return lean_main(["check", "--jobs", str(args.jobs)] + (["--clean"] if args.clean else []) + args.targets)
+    flags = (["--clean"] if args.clean else []) + (["--one-process-per-module"] if args.one_process_per_module else [])
+    return lean_main(["check", "--jobs", str(args.jobs), *flags, *args.targets])
 
 
 def lean_generators() -> dict[str, Generator]:
@@ -174,6 +175,8 @@ def add_lean_command(sub: argparse._SubParsersAction) -> None:
     def check_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
         p.add_argument("--clean", action="store_true", help="rebuild everything")
+        p.add_argument("--one-process-per-module", action="store_true",
+                       help="one Lean process per module instead of persistent build workers (slower; for comparison)")
         p.add_argument("targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)")
         p.set_defaults(func=cmd_lean_check)
 

@@ -27,6 +27,7 @@ import concurrent.futures
 import dataclasses
 import json
 import os
+import queue
 import re
 import shutil
 import sys
@@ -48,6 +49,7 @@ from .axioms import (
     run_axiom_audit,
 )
 from .modules import LeanModule, discover_modules, import_closure, local_deps, parse_imports, topological_order
+from .worker import MAX_CLOSURE_BYTES, RSS_LIMIT_KB, BuildWorker
 from .toolchain import (
     DRIVER_VERSION,
     LEAN_FLAGS,
@@ -117,6 +119,8 @@ class CheckResult:
     axiom_audit_peak_rss_kb: int = 0
     errors: list[str] = dataclasses.field(default_factory=list)
     wall_seconds: float = 0.0
+    #: start-up of each build worker (``lean.worker``), paid once per worker, not per module
+    worker_startup_seconds: list[float] = dataclasses.field(default_factory=list)
 
     @property
     def peak_rss_kb(self) -> int:
@@ -148,6 +152,7 @@ class CheckResult:
             "axiom_audit_cached": self.axiom_audit_cached,
             "axiom_audit_seconds": round(self.axiom_audit_seconds, 2),
             "errors": self.errors,
+            "worker_startup_seconds": self.worker_startup_seconds,
         }
 
 
@@ -162,9 +167,17 @@ def check_project(
     axiom_audit: bool = True,
     targets: Sequence[str] | None = None,
     timeout: float = 900.0,
+    workers: bool = True,
+    keep_going: bool = False,
     log: Callable[[str], None] | None = print,
 ) -> CheckResult:
     """Audit, build and axiom-audit the Lean library; see the module docstring.
+
+    With ``workers`` (the default), modules are built by ``jobs`` persistent Lean processes
+    (``lean.worker``) when more than one module needs building, so that the toolchain's
+    start-up is paid once per worker; a module whose worker dies is rebuilt in a process of
+    its own. Without, every module is one ``lean -o`` process. With ``keep_going``, a failed
+    module stops only the modules that import it (as ``make -k``); otherwise every build.
 
     With ``targets`` (module names), only those modules and what they import are audited,
     built and axiom-audited; otherwise every module under ``lean_root``.
@@ -235,17 +248,50 @@ def check_project(
     pending = list(order)
     running: dict[concurrent.futures.Future, str] = {}
 
+    def is_cached(name: str) -> bool:
+        stamp = modules[name].olean(olean_dir).with_suffix(".hash")
+        return stamp.exists() and modules[name].olean(olean_dir).exists() and stamp.read_text().strip() == keys[name]
+
+    closure_bytes = {name: sum(len(sources[d].encode()) for d in import_closure(deps, [name])) for name in order}
+    to_build = [name for name in order if not is_cached(name)]
+    for_workers = {name for name in to_build if closure_bytes[name] <= MAX_CLOSURE_BYTES}
+    n_workers = min(max(1, jobs), len(for_workers)) if workers and len(for_workers) > 1 else 0
+    idle: queue.Queue[BuildWorker] = queue.Queue()
+    all_workers: list[BuildWorker] = []
+    for _ in range(n_workers):  # started together: their start-up overlaps the first builds' waits
+        all_workers.append(BuildWorker(toolchain, lean_root, env))
+        idle.put(all_workers[-1])
+
+    def run_module(mod: LeanModule, olean: Path) -> RunOutput:
+        if n_workers and mod.name in for_workers:
+            worker = idle.get()
+            run = worker.build(mod.rel, olean, mod.name, timeout) if worker.alive else None
+            if worker.alive and worker.rss_kb() > RSS_LIMIT_KB:  # replaced before it runs out of heap
+                worker.close()
+                all_workers.append(BuildWorker(toolchain, lean_root, env))
+                idle.put(all_workers[-1])
+            elif worker.alive:
+                idle.put(worker)
+            elif worker.startup_seconds is None:  # cannot start: this slot builds one process per module
+                idle.put(worker)
+            else:  # a fresh worker for later modules; this module is rebuilt in a process of its own
+                all_workers.append(BuildWorker(toolchain, lean_root, env))
+                idle.put(all_workers[-1])
+            if run is not None:
+                return run
+            say(f"build worker lost while building {mod.name}; rebuilding it in a process of its own")
+        return run_measured([str(toolchain.lean), *LEAN_FLAGS, "-o", str(olean), mod.rel], lean_root, env, timeout)
+
     def build_one(name: str) -> ModuleBuild:
         mod = modules[name]
         olean = mod.olean(olean_dir)
         stamp = olean.with_suffix(".hash")
-        if olean.exists() and stamp.exists() and stamp.read_text().strip() == keys[name]:
+        if is_cached(name):
             return ModuleBuild(name, mod.rel, "cached")
         olean.parent.mkdir(parents=True, exist_ok=True)
         for stale in (stamp, olean):
             stale.unlink(missing_ok=True)
-        cmd = [str(toolchain.lean), *LEAN_FLAGS, "-o", str(olean), mod.rel]
-        run = run_measured(cmd, lean_root, env, timeout)
+        run = run_module(mod, olean)
         output = run.output.strip()
         failed = run.returncode != 0 or run.timed_out or bool(_DIAGNOSTIC.search(output)) or not olean.exists()
         if run.timed_out:
@@ -257,7 +303,12 @@ def check_project(
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         failed_any = False
         while pending or running:
-            if not failed_any:
+            if keep_going:  # a module whose import failed will not build: skip it now
+                for name in list(pending):
+                    if any(builds.get(d) and builds[d].status in ("failed", "skipped") for d in deps[name]):
+                        pending.remove(name)
+                        builds[name] = ModuleBuild(name, modules[name].rel, "skipped", output="not built: an import failed")
+            if keep_going or not failed_any:
                 for name in list(pending):
                     if len(running) >= max(1, jobs):
                         break
@@ -287,6 +338,13 @@ def check_project(
                     failed_any = True
         for name in pending:
             builds[name] = ModuleBuild(name, modules[name].rel, "skipped", output="not built: an earlier module failed")
+    for worker in all_workers:
+        if worker.startup_seconds is not None:
+            result.worker_startup_seconds.append(round(worker.startup_seconds, 2))
+        worker.close()
+    if all_workers:
+        say(f"build workers: {len(all_workers)}, start-up " +
+            ", ".join(f"{s:.1f} s" for s in result.worker_startup_seconds))
     result.modules = [builds[name] for name in order]
     if any(b.status != "built" and b.status != "cached" for b in result.modules):
         result.errors.append("build failed: " + ", ".join(b.name for b in result.modules if b.status == "failed"))
@@ -312,6 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     chk.add_argument("--project-root", type=Path, default=None)
     chk.add_argument("--no-axiom-audit", action="store_true")
     chk.add_argument("--clean", action="store_true", help="remove the build folder first")
+    chk.add_argument("--one-process-per-module", action="store_true",
+                     help="one lean process per module instead of persistent build workers (lean.worker)")
     chk.add_argument(
         "targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)"
     )
@@ -328,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             json_out=args.json,
             axiom_audit=not args.no_axiom_audit,
             targets=args.targets or None,
+            workers=not args.one_process_per_module,
         )
     except ToolchainNotInstalled as exc:
         print(f"error: {exc}", file=sys.stderr)
