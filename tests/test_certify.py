@@ -163,3 +163,13 @@ def test_cli_certify_refuses_a_two_head_model_before_any_work(tmp_path, rng, cap
     err = capsys.readouterr().err
     assert str(record) in err and "one attention head" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_version(capsys):
+    import compact_proofs
+    from compact_proofs.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"compact-proofs {compact_proofs.__version__}"

@@ -149,6 +149,18 @@ def test_import_closure():
         lb.import_closure(deps, ["Z"])
 
 
+def test_closure_sizes_decide_which_modules_a_worker_builds():
+    from compact_proofs.lean.modules import closure_sizes
+    from compact_proofs.lean.worker import MAX_CLOSURE_BYTES
+
+    deps = {"Lib": [], "Data": ["Lib"], "Shard": ["Data"], "Small": ["Lib"]}
+    sources = {"Lib": "x" * 1000, "Data": "é" * MAX_CLOSURE_BYTES, "Shard": "y" * 10, "Small": "z" * 10}
+    sizes = closure_sizes(deps, sources)
+    assert sizes == {"Lib": 1000, "Data": 1000 + 2 * MAX_CLOSURE_BYTES, "Shard": 1010 + 2 * MAX_CLOSURE_BYTES, "Small": 1010}
+    # a shard over a full-size model's data gets a process of its own, the library a worker
+    assert {name for name, size in sizes.items() if size <= MAX_CLOSURE_BYTES} == {"Lib", "Small"}
+
+
 def test_cli_lean_check_passes_its_modules_through(monkeypatch):
     from compact_proofs.cli import main as cli_main
 
@@ -391,8 +403,8 @@ def test_axiom_audit_catches_what_the_source_audit_would(tmp_path, shared_build)
     # with the source audit on, nothing is built
     res = run_check(root, shared_build)
     assert not res.ok and res.source_findings and not res.modules
-    # with it off, the build passes and the kernel-level audit must catch both
-    res = run_check(root, shared_build, source_audit=False)
+    # with it off, the build passes and the kernel-level audit of their closure must catch both
+    res = run_check(root, shared_build, source_audit=False, targets=["CompactProofs.Bad", "CompactProofs.Trusted"])
     assert all(m.status in ("built", "cached") for m in res.modules), [m.output for m in res.modules]
     assert not res.ok
     problems = "\n".join(res.axiom_problems)
@@ -451,3 +463,31 @@ def test_a_lost_worker_s_module_is_rebuilt_in_a_process_of_its_own(tmp_path, mon
     res = run_check(root, tmp_path / "build", axiom_audit=False, targets=WORKER_TARGETS, keep_going=True)
     assert [m.status for m in res.modules] == ["built", "built", "failed"], [m.output for m in res.modules]
     assert (tmp_path / "build" / "olean" / "CompactProofs" / "WorkerA.olean").exists()
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_a_worker_first_used_long_after_its_start_still_builds(tmp_path, monkeypatch):
+    """A worker started early and first used after its start-up timeout (heavy modules in
+    processes of their own ran meanwhile) builds, and reports its own start-up."""
+    import os
+    import time
+
+    from compact_proofs.lean import worker
+
+    root = _worker_tree(tmp_path)
+    olean = tmp_path / "build" / "CompactProofs" / "WorkerA.olean"
+    olean.parent.mkdir(parents=True)
+    w = worker.BuildWorker(lb.find_toolchain(REPO), root, dict(os.environ, LEAN_PATH=str(tmp_path / "build")))
+    try:
+        while not w._out_path.read_text().startswith("@@build-worker@@ ready"):
+            assert w.alive
+            time.sleep(0.1)
+        waited = time.monotonic() - w.started
+        monkeypatch.setattr(worker, "STARTUP_TIMEOUT", waited / 2)
+        run = w.build("CompactProofs/WorkerA.lean", olean, "CompactProofs.WorkerA", timeout=300)
+        assert run is not None and run.returncode == 0, run
+        assert olean.exists()
+        assert 0 < w.startup_seconds <= waited + 1
+    finally:
+        w.close()

@@ -12,8 +12,9 @@ or ``check_project(...)`` from Python. Standard library only. What a check does,
    anything.
 2. **Build** of every module (``CompactProofs`` and ``CompactProofs.*``, source root ``lean/``;
    ``lean.modules`` reads the import graph) in dependency order, as
-   ``LEAN_PATH=build/lean/olean lean -DwarningAsError=true -DautoImplicit=false ... -o build/lean/olean/X/Y.olean X/Y.lean``,
-   up to ``jobs`` files at a time (``lean.toolchain`` runs them). A module is rebuilt only when
+   ``LEAN_PATH=build/lean/olean lean -DwarningAsError=true -DautoImplicit=false ... -o build/lean/olean/X/Y.olean X/Y.lean``
+   or the same frontend in a persistent build worker (``lean.worker``), up to ``jobs`` files at
+   a time. A module is rebuilt only when
    the hash of its source, of its dependencies' hashes and of the toolchain changed. Any error
    or warning fails.
 3. **Axiom audit** in the kernel environment (``lean.axioms``); the table theorem -> axioms is
@@ -48,7 +49,7 @@ from .axioms import (
     render_audit_file,
     run_axiom_audit,
 )
-from .modules import LeanModule, discover_modules, import_closure, local_deps, parse_imports, topological_order
+from .modules import LeanModule, closure_sizes, discover_modules, import_closure, local_deps, parse_imports, topological_order
 from .worker import MAX_CLOSURE_BYTES, RSS_LIMIT_KB, BuildWorker
 from .toolchain import (
     DRIVER_VERSION,
@@ -174,9 +175,10 @@ def check_project(
     """Audit, build and axiom-audit the Lean library; see the module docstring.
 
     With ``workers`` (the default), modules are built by ``jobs`` persistent Lean processes
-    (``lean.worker``) when more than one module needs building, so that the toolchain's
-    start-up is paid once per worker; a module whose worker dies is rebuilt in a process of
-    its own. Without, every module is one ``lean -o`` process. With ``keep_going``, a failed
+    (``lean.worker``) when more than one module suited to them needs building, so that the
+    toolchain's start-up is paid once per worker; a module that imports a full-size model's
+    data (``worker.MAX_CLOSURE_BYTES``), and one whose worker dies, is built in a process of its
+    own. Without, every module is one ``lean -o`` process. With ``keep_going``, a failed
     module stops only the modules that import it (as ``make -k``); otherwise every build.
 
     With ``targets`` (module names), only those modules and what they import are audited,
@@ -252,7 +254,7 @@ def check_project(
         stamp = modules[name].olean(olean_dir).with_suffix(".hash")
         return stamp.exists() and modules[name].olean(olean_dir).exists() and stamp.read_text().strip() == keys[name]
 
-    closure_bytes = {name: sum(len(sources[d].encode()) for d in import_closure(deps, [name])) for name in order}
+    closure_bytes = closure_sizes(deps, sources)
     to_build = [name for name in order if not is_cached(name)]
     for_workers = {name for name in to_build if closure_bytes[name] <= MAX_CLOSURE_BYTES}
     n_workers = min(max(1, jobs), len(for_workers)) if workers and len(for_workers) > 1 else 0
@@ -300,48 +302,50 @@ def check_project(
             stamp.write_text(keys[name] + "\n")
         return ModuleBuild(name, mod.rel, "failed" if failed else "built", run.seconds, run.peak_rss_kb, output)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        failed_any = False
-        while pending or running:
-            if keep_going:  # a module whose import failed will not build: skip it now
-                for name in list(pending):
-                    if any(builds.get(d) and builds[d].status in ("failed", "skipped") for d in deps[name]):
-                        pending.remove(name)
-                        builds[name] = ModuleBuild(name, modules[name].rel, "skipped", output="not built: an import failed")
-            if keep_going or not failed_any:
-                for name in list(pending):
-                    if len(running) >= max(1, jobs):
-                        break
-                    if all(builds.get(d) and builds[d].status in ("built", "cached") for d in deps[name]):
-                        pending.remove(name)
-                        running[pool.submit(build_one, name)] = name
-            if not running:
-                break
-            done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
-            for fut in done:
-                name = running.pop(fut)
-                try:
-                    b = fut.result()
-                except Exception as exc:  # noqa: BLE001 - reported, not raised
-                    b = ModuleBuild(name, modules[name].rel, "failed", output=f"driver error: {exc!r}")
-                builds[name] = b
-                count = f"[{len(builds)}/{len(order)}]"
-                if b.status == "cached":
-                    say(f"{count} [cached] {b.name}")
-                else:
-                    still = ", ".join(running.values())
-                    say(f"{count} [{b.status}] {b.name} ({b.seconds:.1f} s, peak RSS {b.peak_rss_kb / 1024:.0f} MB)"
-                        f"; {time.monotonic() - t_start:.0f} s so far" + (f"; building {still}" if still else ""))
-                if b.output:
-                    say("\n".join("    " + line for line in b.output.splitlines()))
-                if b.status == "failed":
-                    failed_any = True
-        for name in pending:
-            builds[name] = ModuleBuild(name, modules[name].rel, "skipped", output="not built: an earlier module failed")
-    for worker in all_workers:
-        if worker.startup_seconds is not None:
-            result.worker_startup_seconds.append(round(worker.startup_seconds, 2))
-        worker.close()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            failed_any = False
+            while pending or running:
+                if keep_going:  # a module whose import failed will not build: skip it now
+                    for name in list(pending):
+                        if any(builds.get(d) and builds[d].status in ("failed", "skipped") for d in deps[name]):
+                            pending.remove(name)
+                            builds[name] = ModuleBuild(name, modules[name].rel, "skipped", output="not built: an import failed")
+                if keep_going or not failed_any:
+                    for name in list(pending):
+                        if len(running) >= max(1, jobs):
+                            break
+                        if all(builds.get(d) and builds[d].status in ("built", "cached") for d in deps[name]):
+                            pending.remove(name)
+                            running[pool.submit(build_one, name)] = name
+                if not running:
+                    break
+                done, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for fut in done:
+                    name = running.pop(fut)
+                    try:
+                        b = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - reported, not raised
+                        b = ModuleBuild(name, modules[name].rel, "failed", output=f"driver error: {exc!r}")
+                    builds[name] = b
+                    count = f"[{len(builds)}/{len(order)}]"
+                    if b.status == "cached":
+                        say(f"{count} [cached] {b.name}")
+                    else:
+                        still = ", ".join(running.values())
+                        say(f"{count} [{b.status}] {b.name} ({b.seconds:.1f} s, peak RSS {b.peak_rss_kb / 1024:.0f} MB)"
+                            f"; {time.monotonic() - t_start:.0f} s so far" + (f"; building {still}" if still else ""))
+                    if b.output:
+                        say("\n".join("    " + line for line in b.output.splitlines()))
+                    if b.status == "failed":
+                        failed_any = True
+            for name in pending:
+                builds[name] = ModuleBuild(name, modules[name].rel, "skipped", output="not built: an earlier module failed")
+    finally:  # no worker outlives the check, whatever stopped it
+        for worker in all_workers:
+            if worker.startup_seconds is not None:
+                result.worker_startup_seconds.append(round(worker.startup_seconds, 2))
+            worker.close()
     if all_workers:
         say(f"build workers: {len(all_workers)}, start-up " +
             ", ".join(f"{s:.1f} s" for s in result.worker_startup_seconds))

@@ -131,3 +131,9 @@ def topological_order(deps: dict[str, Sequence[str]]) -> list[str]:
         order.append(m)
         sorter.done(m)
     return order
+
+
+def closure_sizes(deps: dict[str, Sequence[str]], sources: dict[str, str]) -> dict[str, int]:
+    """Bytes of Lean source in each module's import closure (the module itself included): what
+    a build of it reads and elaborates or imports."""
+    return {name: sum(len(sources[d].encode()) for d in import_closure(deps, [name])) for name in deps}

@@ -70,6 +70,7 @@ class BuildWorker:
         self._buffer = ""
         self._jobs = 0
         self.started = time.monotonic()
+        self.launched = time.time()  # wall clock, to compare with the output file's modification time
         self.startup_seconds: float | None = None
         self.proc = subprocess.Popen(
             [str(toolchain.lean), "--run", str(WORKER_PROGRAM), str(self._queue), *worker_options()],
@@ -84,16 +85,19 @@ class BuildWorker:
         return lines
 
     def _wait_ready(self) -> bool:
+        """Whether the worker has started; waits for it up to ``STARTUP_TIMEOUT`` after its launch.
+
+        The start-up is read from the output file's modification time (the ready line is its
+        first write), so a worker first used long after it started reports its own start-up."""
         if self.startup_seconds is not None:
             return True
-        while time.monotonic() - self.started < STARTUP_TIMEOUT:
+        while True:
             if any(line == _MARKER + "ready" for line in self._lines()):
-                self.startup_seconds = time.monotonic() - self.started
+                self.startup_seconds = self._out_path.stat().st_mtime - self.launched
                 return True
-            if self.proc.poll() is not None:
+            if self.proc.poll() is not None or time.monotonic() - self.started > STARTUP_TIMEOUT:
                 return False
             time.sleep(0.05)
-        return False
 
     def build(self, source: str, olean: Path, module: str, timeout: float) -> RunOutput | None:
         """Build ``module`` (``source`` relative to the worker's directory) into ``olean``.
