@@ -26,7 +26,7 @@ from .toolchain import LEAN_FLAGS, RunOutput, Toolchain
 
 WORKER_PROGRAM = Path(__file__).with_name("build_worker.lean")
 _MARKER = "@@build-worker@@ "
-#: Seconds a worker may take to elaborate its program (``import Lean``) before it is given up.
+#: Seconds a worker may take to elaborate its program (``import Lean.Elab.Frontend``) before it is given up.
 STARTUP_TIMEOUT = 300.0
 #: A worker keeps every module's imports in memory (``Init`` alone is tens of MB a module:
 #: ``Environment.freeRegions`` between modules crashes the next one), and the WebAssembly heap is
