@@ -127,3 +127,37 @@ def test_loading_the_checkers_loads_no_prover():
     loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert "compact_proofs.maxofk.checks.subcubic" in loaded
     assert "strategies" not in loaded, loaded
+
+
+LEAN_ROOT = PACKAGE.parents[1] / "lean"
+
+# Lean layer (the folder under CompactProofs/) -> the layers its modules may import, directly or not
+LEAN_ALLOWED = {
+    "Core": {"Core"},
+    "MaxOfK": {"Core", "MaxOfK"},
+    "ModAdd": {"Core", "ModAdd"},
+}
+
+
+def _lean_layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def test_lean_layers():
+    """``Core`` names no model family, and neither family's modules reach the other's (so the
+    trusted pizza semantics does not rest on the Max-of-K definitions); the library root and the
+    library modules never import a generated certificate."""
+    from compact_proofs.lean.modules import discover_modules, import_closure, local_deps
+
+    modules = discover_modules(LEAN_ROOT)
+    deps = {name: local_deps(mod, modules) for name, mod in modules.items()}
+    assert {_lean_layer(m) for m in modules} >= set(LEAN_ALLOWED)
+    for name in modules:
+        reached = import_closure(deps, [name]) - {name}
+        layer = _lean_layer(name)
+        if layer in LEAN_ALLOWED:
+            bad = {m for m in reached if _lean_layer(m) not in LEAN_ALLOWED[layer]}
+            assert not bad, f"{name} reaches {sorted(bad)}"
+        if layer != "Generated" and name != "CompactProofs.Generated":
+            assert not {m for m in reached if m.startswith("CompactProofs.Generated")}, name

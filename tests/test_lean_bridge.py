@@ -106,7 +106,7 @@ def test_parse_imports():
     src = """/- leading comment -/
 module  -- the module system
 
-public import CompactProofs.Matrix
+public import CompactProofs.Core.Matrix
 import all CompactProofs.OvCopying
 public meta import Lean.Elab
 import Std.Data.HashMap
@@ -115,7 +115,7 @@ namespace CompactProofs
 def x := 1
 """
     assert lb.parse_imports(src) == [
-        "CompactProofs.Matrix",
+        "CompactProofs.Core.Matrix",
         "CompactProofs.OvCopying",
         "Lean.Elab",
         "Std.Data.HashMap",
@@ -304,7 +304,7 @@ def test_targets_check_only_their_import_closure(tmp_path, shared_build):
     root = copy_tree(tmp_path)
     res = run_check(root, shared_build, targets=["CompactProofs.Generated.OvSmall"])
     assert res.ok, res.errors + [m.output for m in res.modules]
-    assert {m.name for m in res.modules} == {"CompactProofs.Matrix", "CompactProofs.OvCopying", "CompactProofs.Generated.OvSmall"}
+    assert {m.name for m in res.modules} == {"CompactProofs.Core.Matrix", "CompactProofs.OvCopying", "CompactProofs.Generated.OvSmall"}
     assert "CompactProofs.Generated.OvSmall.ov_small_copies" in res.theorem_axioms
     assert not any(name.startswith("CompactProofs.Generated.Seed123") for name in res.theorem_axioms)
     res = run_check(root, shared_build, targets=["CompactProofs.Generated.NoSuchModule"])
@@ -355,7 +355,7 @@ def test_tampered_certificate_is_rejected(tmp_path, shared_build, tamper):
 
 BAD_MODULE = """module
 
-public import CompactProofs.Matrix
+public import CompactProofs.Core.Matrix
 
 /-! Deliberately untrustworthy declarations, for testing the axiom audit. -/
 

@@ -1,4 +1,4 @@
-"""The packed matrix-product checker ``CompactProofs.productOk`` (``lean/CompactProofs/Packed.lean``),
+"""The packed matrix-product checker ``CompactProofs.productOk`` (``lean/CompactProofs/Core/Packed.lean``),
 run by the Lean kernel: an honest product is accepted; a changed entry, and a change that keeps
 the packed equation true by carrying between neighbouring entries, are rejected."""
 
@@ -22,7 +22,7 @@ def module_text(a, m, c, base: int, bound_a: int, bound_m: int, module: str = MO
     n = len(m[0])
     return f"""module
 
-public import CompactProofs.Packed
+public import CompactProofs.Core.Packed
 
 namespace {module}
 

@@ -1,6 +1,6 @@
 module
 
-public import CompactProofs.Matrix
+public import CompactProofs.Core.Matrix
 
 /-!
 # OV copying certificates for a one-head attention-only model

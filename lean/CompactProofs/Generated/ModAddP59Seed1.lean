@@ -38,7 +38,7 @@ Not proved: anything about the float32 deployment of the model (rounded arithmet
 
 namespace CompactProofs.Generated.ModAddP59Seed1
 
-open CompactProofs CompactProofs.MaxOfK CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Witness CompactProofs.Generated.ModAddP59Seed1.Certificate CompactProofs.Generated.ModAddP59Seed1.Tables0 CompactProofs.Generated.ModAddP59Seed1.Tables1 CompactProofs.Generated.ModAddP59Seed1.Tables2 CompactProofs.Generated.ModAddP59Seed1.Tables3 CompactProofs.Generated.ModAddP59Seed1.Global0 CompactProofs.Generated.ModAddP59Seed1.Global1 CompactProofs.Generated.ModAddP59Seed1.Global2 CompactProofs.Generated.ModAddP59Seed1.Global3 CompactProofs.Generated.ModAddP59Seed1.Global4 CompactProofs.Generated.ModAddP59Seed1.Global5 CompactProofs.Generated.ModAddP59Seed1.Global6 CompactProofs.Generated.ModAddP59Seed1.Global7 CompactProofs.Generated.ModAddP59Seed1.Global8 CompactProofs.Generated.ModAddP59Seed1.Rows0 CompactProofs.Generated.ModAddP59Seed1.Rows1 CompactProofs.Generated.ModAddP59Seed1.Rows2 CompactProofs.Generated.ModAddP59Seed1.Rows3 CompactProofs.Generated.ModAddP59Seed1.Rows4 CompactProofs.Generated.ModAddP59Seed1.Rows5 CompactProofs.Generated.ModAddP59Seed1.Rows6 CompactProofs.Generated.ModAddP59Seed1.Rows7
+open CompactProofs CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Witness CompactProofs.Generated.ModAddP59Seed1.Certificate CompactProofs.Generated.ModAddP59Seed1.Tables0 CompactProofs.Generated.ModAddP59Seed1.Tables1 CompactProofs.Generated.ModAddP59Seed1.Tables2 CompactProofs.Generated.ModAddP59Seed1.Tables3 CompactProofs.Generated.ModAddP59Seed1.Global0 CompactProofs.Generated.ModAddP59Seed1.Global1 CompactProofs.Generated.ModAddP59Seed1.Global2 CompactProofs.Generated.ModAddP59Seed1.Global3 CompactProofs.Generated.ModAddP59Seed1.Global4 CompactProofs.Generated.ModAddP59Seed1.Global5 CompactProofs.Generated.ModAddP59Seed1.Global6 CompactProofs.Generated.ModAddP59Seed1.Global7 CompactProofs.Generated.ModAddP59Seed1.Global8 CompactProofs.Generated.ModAddP59Seed1.Rows0 CompactProofs.Generated.ModAddP59Seed1.Rows1 CompactProofs.Generated.ModAddP59Seed1.Rows2 CompactProofs.Generated.ModAddP59Seed1.Rows3 CompactProofs.Generated.ModAddP59Seed1.Rows4 CompactProofs.Generated.ModAddP59Seed1.Rows5 CompactProofs.Generated.ModAddP59Seed1.Rows6 CompactProofs.Generated.ModAddP59Seed1.Rows7
 
 @[expose] public noncomputable section
 
@@ -202,6 +202,11 @@ theorem modadd_p59_seed1_accuracy {α : Type} [Lean.Grind.Field α] [LE α] [LT 
     rows_ok
   rw [show p59seed1.p = 59 from rfl, counts_sum] at h
   exact h
+
+-- Not vacuous: core Lean's rationals are an ordered field, and over them (fixed attention,
+-- dyadic weights, no `exp`, no square root) the forward pass is the exact real-number one.
+example : 3481 ≤ ModAdd.accuracy (α := Rat) p59seed1 :=
+  modadd_p59_seed1_accuracy (α := Rat)
 
 end
 

@@ -50,170 +50,170 @@ def tablePart (n : Nat) : Bool :=
 
 theorem parts_ok : allBelow tablePart 12 = true := by
   have h0 : allBelow tablePart 0 = true := rfl
-  have h1 : allBelow tablePart 1 = true := allBelow_succ_of h0 part_0_0
-  have h2 : allBelow tablePart 2 = true := allBelow_succ_of h1 part_0_1
-  have h3 : allBelow tablePart 3 = true := allBelow_succ_of h2 part_0_2
-  have h4 : allBelow tablePart 4 = true := allBelow_succ_of h3 part_1_0
-  have h5 : allBelow tablePart 5 = true := allBelow_succ_of h4 part_1_1
-  have h6 : allBelow tablePart 6 = true := allBelow_succ_of h5 part_1_2
-  have h7 : allBelow tablePart 7 = true := allBelow_succ_of h6 part_2_0
-  have h8 : allBelow tablePart 8 = true := allBelow_succ_of h7 part_2_1
-  have h9 : allBelow tablePart 9 = true := allBelow_succ_of h8 part_2_2
-  have h10 : allBelow tablePart 10 = true := allBelow_succ_of h9 part_3_0
-  have h11 : allBelow tablePart 11 = true := allBelow_succ_of h10 part_3_1
-  have h12 : allBelow tablePart 12 = true := allBelow_succ_of h11 part_3_2
+  have h1 : allBelow tablePart 1 = true := allBelow_succ h0 part_0_0
+  have h2 : allBelow tablePart 2 = true := allBelow_succ h1 part_0_1
+  have h3 : allBelow tablePart 3 = true := allBelow_succ h2 part_0_2
+  have h4 : allBelow tablePart 4 = true := allBelow_succ h3 part_1_0
+  have h5 : allBelow tablePart 5 = true := allBelow_succ h4 part_1_1
+  have h6 : allBelow tablePart 6 = true := allBelow_succ h5 part_1_2
+  have h7 : allBelow tablePart 7 = true := allBelow_succ h6 part_2_0
+  have h8 : allBelow tablePart 8 = true := allBelow_succ h7 part_2_1
+  have h9 : allBelow tablePart 9 = true := allBelow_succ h8 part_2_2
+  have h10 : allBelow tablePart 10 = true := allBelow_succ h9 part_3_0
+  have h11 : allBelow tablePart 11 = true := allBelow_succ h10 part_3_1
+  have h12 : allBelow tablePart 12 = true := allBelow_succ h11 part_3_2
   exact h12
 
 theorem tops_ok : allBelow (ovuTopsOk seed123 certificate tops) 4 = true := by
   have h0 : allBelow (ovuTopsOk seed123 certificate tops) 0 = true := rfl
-  have h1 : allBelow (ovuTopsOk seed123 certificate tops) 1 = true := allBelow_succ_of h0 tops_0
-  have h2 : allBelow (ovuTopsOk seed123 certificate tops) 2 = true := allBelow_succ_of h1 tops_1
-  have h3 : allBelow (ovuTopsOk seed123 certificate tops) 3 = true := allBelow_succ_of h2 tops_2
-  have h4 : allBelow (ovuTopsOk seed123 certificate tops) 4 = true := allBelow_succ_of h3 tops_3
+  have h1 : allBelow (ovuTopsOk seed123 certificate tops) 1 = true := allBelow_succ h0 tops_0
+  have h2 : allBelow (ovuTopsOk seed123 certificate tops) 2 = true := allBelow_succ h1 tops_1
+  have h3 : allBelow (ovuTopsOk seed123 certificate tops) 3 = true := allBelow_succ h2 tops_2
+  have h4 : allBelow (ovuTopsOk seed123 certificate tops) 4 = true := allBelow_succ h3 tops_3
   exact h4
 
 theorem enclosures_ok : allBelow (queryEnclosuresOk seed123 certificate tops) 64 = true := by
   have h0 : allBelow (queryEnclosuresOk seed123 certificate tops) 0 = true := rfl
-  have h1 : allBelow (queryEnclosuresOk seed123 certificate tops) 1 = true := allBelow_succ_of h0 enclosures_0
-  have h2 : allBelow (queryEnclosuresOk seed123 certificate tops) 2 = true := allBelow_succ_of h1 enclosures_1
-  have h3 : allBelow (queryEnclosuresOk seed123 certificate tops) 3 = true := allBelow_succ_of h2 enclosures_2
-  have h4 : allBelow (queryEnclosuresOk seed123 certificate tops) 4 = true := allBelow_succ_of h3 enclosures_3
-  have h5 : allBelow (queryEnclosuresOk seed123 certificate tops) 5 = true := allBelow_succ_of h4 enclosures_4
-  have h6 : allBelow (queryEnclosuresOk seed123 certificate tops) 6 = true := allBelow_succ_of h5 enclosures_5
-  have h7 : allBelow (queryEnclosuresOk seed123 certificate tops) 7 = true := allBelow_succ_of h6 enclosures_6
-  have h8 : allBelow (queryEnclosuresOk seed123 certificate tops) 8 = true := allBelow_succ_of h7 enclosures_7
-  have h9 : allBelow (queryEnclosuresOk seed123 certificate tops) 9 = true := allBelow_succ_of h8 enclosures_8
-  have h10 : allBelow (queryEnclosuresOk seed123 certificate tops) 10 = true := allBelow_succ_of h9 enclosures_9
-  have h11 : allBelow (queryEnclosuresOk seed123 certificate tops) 11 = true := allBelow_succ_of h10 enclosures_10
-  have h12 : allBelow (queryEnclosuresOk seed123 certificate tops) 12 = true := allBelow_succ_of h11 enclosures_11
-  have h13 : allBelow (queryEnclosuresOk seed123 certificate tops) 13 = true := allBelow_succ_of h12 enclosures_12
-  have h14 : allBelow (queryEnclosuresOk seed123 certificate tops) 14 = true := allBelow_succ_of h13 enclosures_13
-  have h15 : allBelow (queryEnclosuresOk seed123 certificate tops) 15 = true := allBelow_succ_of h14 enclosures_14
-  have h16 : allBelow (queryEnclosuresOk seed123 certificate tops) 16 = true := allBelow_succ_of h15 enclosures_15
-  have h17 : allBelow (queryEnclosuresOk seed123 certificate tops) 17 = true := allBelow_succ_of h16 enclosures_16
-  have h18 : allBelow (queryEnclosuresOk seed123 certificate tops) 18 = true := allBelow_succ_of h17 enclosures_17
-  have h19 : allBelow (queryEnclosuresOk seed123 certificate tops) 19 = true := allBelow_succ_of h18 enclosures_18
-  have h20 : allBelow (queryEnclosuresOk seed123 certificate tops) 20 = true := allBelow_succ_of h19 enclosures_19
-  have h21 : allBelow (queryEnclosuresOk seed123 certificate tops) 21 = true := allBelow_succ_of h20 enclosures_20
-  have h22 : allBelow (queryEnclosuresOk seed123 certificate tops) 22 = true := allBelow_succ_of h21 enclosures_21
-  have h23 : allBelow (queryEnclosuresOk seed123 certificate tops) 23 = true := allBelow_succ_of h22 enclosures_22
-  have h24 : allBelow (queryEnclosuresOk seed123 certificate tops) 24 = true := allBelow_succ_of h23 enclosures_23
-  have h25 : allBelow (queryEnclosuresOk seed123 certificate tops) 25 = true := allBelow_succ_of h24 enclosures_24
-  have h26 : allBelow (queryEnclosuresOk seed123 certificate tops) 26 = true := allBelow_succ_of h25 enclosures_25
-  have h27 : allBelow (queryEnclosuresOk seed123 certificate tops) 27 = true := allBelow_succ_of h26 enclosures_26
-  have h28 : allBelow (queryEnclosuresOk seed123 certificate tops) 28 = true := allBelow_succ_of h27 enclosures_27
-  have h29 : allBelow (queryEnclosuresOk seed123 certificate tops) 29 = true := allBelow_succ_of h28 enclosures_28
-  have h30 : allBelow (queryEnclosuresOk seed123 certificate tops) 30 = true := allBelow_succ_of h29 enclosures_29
-  have h31 : allBelow (queryEnclosuresOk seed123 certificate tops) 31 = true := allBelow_succ_of h30 enclosures_30
-  have h32 : allBelow (queryEnclosuresOk seed123 certificate tops) 32 = true := allBelow_succ_of h31 enclosures_31
-  have h33 : allBelow (queryEnclosuresOk seed123 certificate tops) 33 = true := allBelow_succ_of h32 enclosures_32
-  have h34 : allBelow (queryEnclosuresOk seed123 certificate tops) 34 = true := allBelow_succ_of h33 enclosures_33
-  have h35 : allBelow (queryEnclosuresOk seed123 certificate tops) 35 = true := allBelow_succ_of h34 enclosures_34
-  have h36 : allBelow (queryEnclosuresOk seed123 certificate tops) 36 = true := allBelow_succ_of h35 enclosures_35
-  have h37 : allBelow (queryEnclosuresOk seed123 certificate tops) 37 = true := allBelow_succ_of h36 enclosures_36
-  have h38 : allBelow (queryEnclosuresOk seed123 certificate tops) 38 = true := allBelow_succ_of h37 enclosures_37
-  have h39 : allBelow (queryEnclosuresOk seed123 certificate tops) 39 = true := allBelow_succ_of h38 enclosures_38
-  have h40 : allBelow (queryEnclosuresOk seed123 certificate tops) 40 = true := allBelow_succ_of h39 enclosures_39
-  have h41 : allBelow (queryEnclosuresOk seed123 certificate tops) 41 = true := allBelow_succ_of h40 enclosures_40
-  have h42 : allBelow (queryEnclosuresOk seed123 certificate tops) 42 = true := allBelow_succ_of h41 enclosures_41
-  have h43 : allBelow (queryEnclosuresOk seed123 certificate tops) 43 = true := allBelow_succ_of h42 enclosures_42
-  have h44 : allBelow (queryEnclosuresOk seed123 certificate tops) 44 = true := allBelow_succ_of h43 enclosures_43
-  have h45 : allBelow (queryEnclosuresOk seed123 certificate tops) 45 = true := allBelow_succ_of h44 enclosures_44
-  have h46 : allBelow (queryEnclosuresOk seed123 certificate tops) 46 = true := allBelow_succ_of h45 enclosures_45
-  have h47 : allBelow (queryEnclosuresOk seed123 certificate tops) 47 = true := allBelow_succ_of h46 enclosures_46
-  have h48 : allBelow (queryEnclosuresOk seed123 certificate tops) 48 = true := allBelow_succ_of h47 enclosures_47
-  have h49 : allBelow (queryEnclosuresOk seed123 certificate tops) 49 = true := allBelow_succ_of h48 enclosures_48
-  have h50 : allBelow (queryEnclosuresOk seed123 certificate tops) 50 = true := allBelow_succ_of h49 enclosures_49
-  have h51 : allBelow (queryEnclosuresOk seed123 certificate tops) 51 = true := allBelow_succ_of h50 enclosures_50
-  have h52 : allBelow (queryEnclosuresOk seed123 certificate tops) 52 = true := allBelow_succ_of h51 enclosures_51
-  have h53 : allBelow (queryEnclosuresOk seed123 certificate tops) 53 = true := allBelow_succ_of h52 enclosures_52
-  have h54 : allBelow (queryEnclosuresOk seed123 certificate tops) 54 = true := allBelow_succ_of h53 enclosures_53
-  have h55 : allBelow (queryEnclosuresOk seed123 certificate tops) 55 = true := allBelow_succ_of h54 enclosures_54
-  have h56 : allBelow (queryEnclosuresOk seed123 certificate tops) 56 = true := allBelow_succ_of h55 enclosures_55
-  have h57 : allBelow (queryEnclosuresOk seed123 certificate tops) 57 = true := allBelow_succ_of h56 enclosures_56
-  have h58 : allBelow (queryEnclosuresOk seed123 certificate tops) 58 = true := allBelow_succ_of h57 enclosures_57
-  have h59 : allBelow (queryEnclosuresOk seed123 certificate tops) 59 = true := allBelow_succ_of h58 enclosures_58
-  have h60 : allBelow (queryEnclosuresOk seed123 certificate tops) 60 = true := allBelow_succ_of h59 enclosures_59
-  have h61 : allBelow (queryEnclosuresOk seed123 certificate tops) 61 = true := allBelow_succ_of h60 enclosures_60
-  have h62 : allBelow (queryEnclosuresOk seed123 certificate tops) 62 = true := allBelow_succ_of h61 enclosures_61
-  have h63 : allBelow (queryEnclosuresOk seed123 certificate tops) 63 = true := allBelow_succ_of h62 enclosures_62
-  have h64 : allBelow (queryEnclosuresOk seed123 certificate tops) 64 = true := allBelow_succ_of h63 enclosures_63
+  have h1 : allBelow (queryEnclosuresOk seed123 certificate tops) 1 = true := allBelow_succ h0 enclosures_0
+  have h2 : allBelow (queryEnclosuresOk seed123 certificate tops) 2 = true := allBelow_succ h1 enclosures_1
+  have h3 : allBelow (queryEnclosuresOk seed123 certificate tops) 3 = true := allBelow_succ h2 enclosures_2
+  have h4 : allBelow (queryEnclosuresOk seed123 certificate tops) 4 = true := allBelow_succ h3 enclosures_3
+  have h5 : allBelow (queryEnclosuresOk seed123 certificate tops) 5 = true := allBelow_succ h4 enclosures_4
+  have h6 : allBelow (queryEnclosuresOk seed123 certificate tops) 6 = true := allBelow_succ h5 enclosures_5
+  have h7 : allBelow (queryEnclosuresOk seed123 certificate tops) 7 = true := allBelow_succ h6 enclosures_6
+  have h8 : allBelow (queryEnclosuresOk seed123 certificate tops) 8 = true := allBelow_succ h7 enclosures_7
+  have h9 : allBelow (queryEnclosuresOk seed123 certificate tops) 9 = true := allBelow_succ h8 enclosures_8
+  have h10 : allBelow (queryEnclosuresOk seed123 certificate tops) 10 = true := allBelow_succ h9 enclosures_9
+  have h11 : allBelow (queryEnclosuresOk seed123 certificate tops) 11 = true := allBelow_succ h10 enclosures_10
+  have h12 : allBelow (queryEnclosuresOk seed123 certificate tops) 12 = true := allBelow_succ h11 enclosures_11
+  have h13 : allBelow (queryEnclosuresOk seed123 certificate tops) 13 = true := allBelow_succ h12 enclosures_12
+  have h14 : allBelow (queryEnclosuresOk seed123 certificate tops) 14 = true := allBelow_succ h13 enclosures_13
+  have h15 : allBelow (queryEnclosuresOk seed123 certificate tops) 15 = true := allBelow_succ h14 enclosures_14
+  have h16 : allBelow (queryEnclosuresOk seed123 certificate tops) 16 = true := allBelow_succ h15 enclosures_15
+  have h17 : allBelow (queryEnclosuresOk seed123 certificate tops) 17 = true := allBelow_succ h16 enclosures_16
+  have h18 : allBelow (queryEnclosuresOk seed123 certificate tops) 18 = true := allBelow_succ h17 enclosures_17
+  have h19 : allBelow (queryEnclosuresOk seed123 certificate tops) 19 = true := allBelow_succ h18 enclosures_18
+  have h20 : allBelow (queryEnclosuresOk seed123 certificate tops) 20 = true := allBelow_succ h19 enclosures_19
+  have h21 : allBelow (queryEnclosuresOk seed123 certificate tops) 21 = true := allBelow_succ h20 enclosures_20
+  have h22 : allBelow (queryEnclosuresOk seed123 certificate tops) 22 = true := allBelow_succ h21 enclosures_21
+  have h23 : allBelow (queryEnclosuresOk seed123 certificate tops) 23 = true := allBelow_succ h22 enclosures_22
+  have h24 : allBelow (queryEnclosuresOk seed123 certificate tops) 24 = true := allBelow_succ h23 enclosures_23
+  have h25 : allBelow (queryEnclosuresOk seed123 certificate tops) 25 = true := allBelow_succ h24 enclosures_24
+  have h26 : allBelow (queryEnclosuresOk seed123 certificate tops) 26 = true := allBelow_succ h25 enclosures_25
+  have h27 : allBelow (queryEnclosuresOk seed123 certificate tops) 27 = true := allBelow_succ h26 enclosures_26
+  have h28 : allBelow (queryEnclosuresOk seed123 certificate tops) 28 = true := allBelow_succ h27 enclosures_27
+  have h29 : allBelow (queryEnclosuresOk seed123 certificate tops) 29 = true := allBelow_succ h28 enclosures_28
+  have h30 : allBelow (queryEnclosuresOk seed123 certificate tops) 30 = true := allBelow_succ h29 enclosures_29
+  have h31 : allBelow (queryEnclosuresOk seed123 certificate tops) 31 = true := allBelow_succ h30 enclosures_30
+  have h32 : allBelow (queryEnclosuresOk seed123 certificate tops) 32 = true := allBelow_succ h31 enclosures_31
+  have h33 : allBelow (queryEnclosuresOk seed123 certificate tops) 33 = true := allBelow_succ h32 enclosures_32
+  have h34 : allBelow (queryEnclosuresOk seed123 certificate tops) 34 = true := allBelow_succ h33 enclosures_33
+  have h35 : allBelow (queryEnclosuresOk seed123 certificate tops) 35 = true := allBelow_succ h34 enclosures_34
+  have h36 : allBelow (queryEnclosuresOk seed123 certificate tops) 36 = true := allBelow_succ h35 enclosures_35
+  have h37 : allBelow (queryEnclosuresOk seed123 certificate tops) 37 = true := allBelow_succ h36 enclosures_36
+  have h38 : allBelow (queryEnclosuresOk seed123 certificate tops) 38 = true := allBelow_succ h37 enclosures_37
+  have h39 : allBelow (queryEnclosuresOk seed123 certificate tops) 39 = true := allBelow_succ h38 enclosures_38
+  have h40 : allBelow (queryEnclosuresOk seed123 certificate tops) 40 = true := allBelow_succ h39 enclosures_39
+  have h41 : allBelow (queryEnclosuresOk seed123 certificate tops) 41 = true := allBelow_succ h40 enclosures_40
+  have h42 : allBelow (queryEnclosuresOk seed123 certificate tops) 42 = true := allBelow_succ h41 enclosures_41
+  have h43 : allBelow (queryEnclosuresOk seed123 certificate tops) 43 = true := allBelow_succ h42 enclosures_42
+  have h44 : allBelow (queryEnclosuresOk seed123 certificate tops) 44 = true := allBelow_succ h43 enclosures_43
+  have h45 : allBelow (queryEnclosuresOk seed123 certificate tops) 45 = true := allBelow_succ h44 enclosures_44
+  have h46 : allBelow (queryEnclosuresOk seed123 certificate tops) 46 = true := allBelow_succ h45 enclosures_45
+  have h47 : allBelow (queryEnclosuresOk seed123 certificate tops) 47 = true := allBelow_succ h46 enclosures_46
+  have h48 : allBelow (queryEnclosuresOk seed123 certificate tops) 48 = true := allBelow_succ h47 enclosures_47
+  have h49 : allBelow (queryEnclosuresOk seed123 certificate tops) 49 = true := allBelow_succ h48 enclosures_48
+  have h50 : allBelow (queryEnclosuresOk seed123 certificate tops) 50 = true := allBelow_succ h49 enclosures_49
+  have h51 : allBelow (queryEnclosuresOk seed123 certificate tops) 51 = true := allBelow_succ h50 enclosures_50
+  have h52 : allBelow (queryEnclosuresOk seed123 certificate tops) 52 = true := allBelow_succ h51 enclosures_51
+  have h53 : allBelow (queryEnclosuresOk seed123 certificate tops) 53 = true := allBelow_succ h52 enclosures_52
+  have h54 : allBelow (queryEnclosuresOk seed123 certificate tops) 54 = true := allBelow_succ h53 enclosures_53
+  have h55 : allBelow (queryEnclosuresOk seed123 certificate tops) 55 = true := allBelow_succ h54 enclosures_54
+  have h56 : allBelow (queryEnclosuresOk seed123 certificate tops) 56 = true := allBelow_succ h55 enclosures_55
+  have h57 : allBelow (queryEnclosuresOk seed123 certificate tops) 57 = true := allBelow_succ h56 enclosures_56
+  have h58 : allBelow (queryEnclosuresOk seed123 certificate tops) 58 = true := allBelow_succ h57 enclosures_57
+  have h59 : allBelow (queryEnclosuresOk seed123 certificate tops) 59 = true := allBelow_succ h58 enclosures_58
+  have h60 : allBelow (queryEnclosuresOk seed123 certificate tops) 60 = true := allBelow_succ h59 enclosures_59
+  have h61 : allBelow (queryEnclosuresOk seed123 certificate tops) 61 = true := allBelow_succ h60 enclosures_60
+  have h62 : allBelow (queryEnclosuresOk seed123 certificate tops) 62 = true := allBelow_succ h61 enclosures_61
+  have h63 : allBelow (queryEnclosuresOk seed123 certificate tops) 63 = true := allBelow_succ h62 enclosures_62
+  have h64 : allBelow (queryEnclosuresOk seed123 certificate tops) 64 = true := allBelow_succ h63 enclosures_63
   exact h64
 
 theorem blocks_ok : allBelow (blocksOk seed123 certificate tables tops blocks) 4 = true := by
   have h0 : allBelow (blocksOk seed123 certificate tables tops blocks) 0 = true := rfl
-  have h1 : allBelow (blocksOk seed123 certificate tables tops blocks) 1 = true := allBelow_succ_of h0 blocks_0
-  have h2 : allBelow (blocksOk seed123 certificate tables tops blocks) 2 = true := allBelow_succ_of h1 blocks_1
-  have h3 : allBelow (blocksOk seed123 certificate tables tops blocks) 3 = true := allBelow_succ_of h2 blocks_2
-  have h4 : allBelow (blocksOk seed123 certificate tables tops blocks) 4 = true := allBelow_succ_of h3 blocks_3
+  have h1 : allBelow (blocksOk seed123 certificate tables tops blocks) 1 = true := allBelow_succ h0 blocks_0
+  have h2 : allBelow (blocksOk seed123 certificate tables tops blocks) 2 = true := allBelow_succ h1 blocks_1
+  have h3 : allBelow (blocksOk seed123 certificate tables tops blocks) 3 = true := allBelow_succ h2 blocks_2
+  have h4 : allBelow (blocksOk seed123 certificate tables tops blocks) 4 = true := allBelow_succ h3 blocks_3
   exact h4
 
 theorem cells_ok : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 64 = true := by
   have h0 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 0 = true := rfl
-  have h1 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 1 = true := allBelow_succ_of h0 cells_0
-  have h2 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 2 = true := allBelow_succ_of h1 cells_1
-  have h3 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 3 = true := allBelow_succ_of h2 cells_2
-  have h4 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 4 = true := allBelow_succ_of h3 cells_3
-  have h5 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 5 = true := allBelow_succ_of h4 cells_4
-  have h6 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 6 = true := allBelow_succ_of h5 cells_5
-  have h7 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 7 = true := allBelow_succ_of h6 cells_6
-  have h8 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 8 = true := allBelow_succ_of h7 cells_7
-  have h9 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 9 = true := allBelow_succ_of h8 cells_8
-  have h10 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 10 = true := allBelow_succ_of h9 cells_9
-  have h11 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 11 = true := allBelow_succ_of h10 cells_10
-  have h12 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 12 = true := allBelow_succ_of h11 cells_11
-  have h13 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 13 = true := allBelow_succ_of h12 cells_12
-  have h14 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 14 = true := allBelow_succ_of h13 cells_13
-  have h15 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 15 = true := allBelow_succ_of h14 cells_14
-  have h16 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 16 = true := allBelow_succ_of h15 cells_15
-  have h17 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 17 = true := allBelow_succ_of h16 cells_16
-  have h18 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 18 = true := allBelow_succ_of h17 cells_17
-  have h19 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 19 = true := allBelow_succ_of h18 cells_18
-  have h20 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 20 = true := allBelow_succ_of h19 cells_19
-  have h21 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 21 = true := allBelow_succ_of h20 cells_20
-  have h22 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 22 = true := allBelow_succ_of h21 cells_21
-  have h23 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 23 = true := allBelow_succ_of h22 cells_22
-  have h24 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 24 = true := allBelow_succ_of h23 cells_23
-  have h25 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 25 = true := allBelow_succ_of h24 cells_24
-  have h26 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 26 = true := allBelow_succ_of h25 cells_25
-  have h27 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 27 = true := allBelow_succ_of h26 cells_26
-  have h28 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 28 = true := allBelow_succ_of h27 cells_27
-  have h29 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 29 = true := allBelow_succ_of h28 cells_28
-  have h30 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 30 = true := allBelow_succ_of h29 cells_29
-  have h31 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 31 = true := allBelow_succ_of h30 cells_30
-  have h32 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 32 = true := allBelow_succ_of h31 cells_31
-  have h33 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 33 = true := allBelow_succ_of h32 cells_32
-  have h34 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 34 = true := allBelow_succ_of h33 cells_33
-  have h35 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 35 = true := allBelow_succ_of h34 cells_34
-  have h36 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 36 = true := allBelow_succ_of h35 cells_35
-  have h37 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 37 = true := allBelow_succ_of h36 cells_36
-  have h38 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 38 = true := allBelow_succ_of h37 cells_37
-  have h39 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 39 = true := allBelow_succ_of h38 cells_38
-  have h40 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 40 = true := allBelow_succ_of h39 cells_39
-  have h41 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 41 = true := allBelow_succ_of h40 cells_40
-  have h42 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 42 = true := allBelow_succ_of h41 cells_41
-  have h43 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 43 = true := allBelow_succ_of h42 cells_42
-  have h44 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 44 = true := allBelow_succ_of h43 cells_43
-  have h45 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 45 = true := allBelow_succ_of h44 cells_44
-  have h46 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 46 = true := allBelow_succ_of h45 cells_45
-  have h47 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 47 = true := allBelow_succ_of h46 cells_46
-  have h48 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 48 = true := allBelow_succ_of h47 cells_47
-  have h49 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 49 = true := allBelow_succ_of h48 cells_48
-  have h50 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 50 = true := allBelow_succ_of h49 cells_49
-  have h51 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 51 = true := allBelow_succ_of h50 cells_50
-  have h52 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 52 = true := allBelow_succ_of h51 cells_51
-  have h53 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 53 = true := allBelow_succ_of h52 cells_52
-  have h54 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 54 = true := allBelow_succ_of h53 cells_53
-  have h55 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 55 = true := allBelow_succ_of h54 cells_54
-  have h56 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 56 = true := allBelow_succ_of h55 cells_55
-  have h57 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 57 = true := allBelow_succ_of h56 cells_56
-  have h58 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 58 = true := allBelow_succ_of h57 cells_57
-  have h59 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 59 = true := allBelow_succ_of h58 cells_58
-  have h60 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 60 = true := allBelow_succ_of h59 cells_59
-  have h61 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 61 = true := allBelow_succ_of h60 cells_60
-  have h62 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 62 = true := allBelow_succ_of h61 cells_61
-  have h63 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 63 = true := allBelow_succ_of h62 cells_62
-  have h64 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 64 = true := allBelow_succ_of h63 cells_63
+  have h1 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 1 = true := allBelow_succ h0 cells_0
+  have h2 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 2 = true := allBelow_succ h1 cells_1
+  have h3 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 3 = true := allBelow_succ h2 cells_2
+  have h4 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 4 = true := allBelow_succ h3 cells_3
+  have h5 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 5 = true := allBelow_succ h4 cells_4
+  have h6 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 6 = true := allBelow_succ h5 cells_5
+  have h7 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 7 = true := allBelow_succ h6 cells_6
+  have h8 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 8 = true := allBelow_succ h7 cells_7
+  have h9 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 9 = true := allBelow_succ h8 cells_8
+  have h10 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 10 = true := allBelow_succ h9 cells_9
+  have h11 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 11 = true := allBelow_succ h10 cells_10
+  have h12 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 12 = true := allBelow_succ h11 cells_11
+  have h13 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 13 = true := allBelow_succ h12 cells_12
+  have h14 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 14 = true := allBelow_succ h13 cells_13
+  have h15 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 15 = true := allBelow_succ h14 cells_14
+  have h16 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 16 = true := allBelow_succ h15 cells_15
+  have h17 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 17 = true := allBelow_succ h16 cells_16
+  have h18 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 18 = true := allBelow_succ h17 cells_17
+  have h19 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 19 = true := allBelow_succ h18 cells_18
+  have h20 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 20 = true := allBelow_succ h19 cells_19
+  have h21 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 21 = true := allBelow_succ h20 cells_20
+  have h22 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 22 = true := allBelow_succ h21 cells_21
+  have h23 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 23 = true := allBelow_succ h22 cells_22
+  have h24 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 24 = true := allBelow_succ h23 cells_23
+  have h25 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 25 = true := allBelow_succ h24 cells_24
+  have h26 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 26 = true := allBelow_succ h25 cells_25
+  have h27 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 27 = true := allBelow_succ h26 cells_26
+  have h28 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 28 = true := allBelow_succ h27 cells_27
+  have h29 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 29 = true := allBelow_succ h28 cells_28
+  have h30 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 30 = true := allBelow_succ h29 cells_29
+  have h31 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 31 = true := allBelow_succ h30 cells_30
+  have h32 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 32 = true := allBelow_succ h31 cells_31
+  have h33 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 33 = true := allBelow_succ h32 cells_32
+  have h34 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 34 = true := allBelow_succ h33 cells_33
+  have h35 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 35 = true := allBelow_succ h34 cells_34
+  have h36 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 36 = true := allBelow_succ h35 cells_35
+  have h37 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 37 = true := allBelow_succ h36 cells_36
+  have h38 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 38 = true := allBelow_succ h37 cells_37
+  have h39 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 39 = true := allBelow_succ h38 cells_38
+  have h40 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 40 = true := allBelow_succ h39 cells_39
+  have h41 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 41 = true := allBelow_succ h40 cells_40
+  have h42 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 42 = true := allBelow_succ h41 cells_41
+  have h43 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 43 = true := allBelow_succ h42 cells_42
+  have h44 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 44 = true := allBelow_succ h43 cells_43
+  have h45 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 45 = true := allBelow_succ h44 cells_44
+  have h46 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 46 = true := allBelow_succ h45 cells_45
+  have h47 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 47 = true := allBelow_succ h46 cells_46
+  have h48 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 48 = true := allBelow_succ h47 cells_47
+  have h49 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 49 = true := allBelow_succ h48 cells_48
+  have h50 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 50 = true := allBelow_succ h49 cells_49
+  have h51 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 51 = true := allBelow_succ h50 cells_50
+  have h52 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 52 = true := allBelow_succ h51 cells_51
+  have h53 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 53 = true := allBelow_succ h52 cells_52
+  have h54 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 54 = true := allBelow_succ h53 cells_53
+  have h55 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 55 = true := allBelow_succ h54 cells_54
+  have h56 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 56 = true := allBelow_succ h55 cells_55
+  have h57 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 57 = true := allBelow_succ h56 cells_56
+  have h58 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 58 = true := allBelow_succ h57 cells_57
+  have h59 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 59 = true := allBelow_succ h58 cells_58
+  have h60 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 60 = true := allBelow_succ h59 cells_59
+  have h61 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 61 = true := allBelow_succ h60 cells_60
+  have h62 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 62 = true := allBelow_succ h61 cells_61
+  have h63 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 63 = true := allBelow_succ h62 cells_62
+  have h64 : allBelow (queryCellsOk seed123 certificate tables tops blocks gapCertificate) 64 = true := allBelow_succ h63 cells_63
   exact h64
 
 /-- At least 16167555 of the 16777216 inputs are answered correctly. -/

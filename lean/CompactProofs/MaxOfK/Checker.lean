@@ -387,28 +387,6 @@ theorem check_sound {m : Model} {c : Certificate} (h : check m c = true) :
   have hcore : checkCore m c = true := by simp [checkCore, hK, hv, htab, hsq, henc]
   exact Nat.le_trans hcount (count_le_accuracy F (checkCore_facts hcore))
 
-theorem sum_append_nat (b : List Nat) : ∀ a : List Nat, (a ++ b).sum = a.sum + b.sum
-  | [] => by simp
-  | x :: a => by
-    simp only [List.cons_append, List.sum_cons, sum_append_nat b a]
-    omega
-
-theorem sum_map_range (g : Nat → Nat) : ∀ n, ((List.range n).map g).sum = sumTo n g
-  | 0 => rfl
-  | n + 1 => by
-    rw [List.range_succ, List.map_append, sum_append_nat, sum_map_range g n]
-    simp [sumTo]
-
-theorem sumTo_le_nat {n : Nat} {f g : Nat → Nat} (h : ∀ j, j < n → f j ≤ g j) :
-    sumTo n f ≤ sumTo n g := by
-  induction n with
-  | zero => exact Nat.le_refl 0
-  | succ n ih =>
-    simp only [sumTo]
-    have := ih (fun j hj => h j (by omega))
-    have := h n (by omega)
-    omega
-
 /-- The count of `check`, split by first token. -/
 theorem countP_allSeqs_split (m : Model) (c : Certificate) (hK : 0 < m.nCtx) :
     (allSeqs m.dVocab m.nCtx).countP (inputOk m c) = sumTo m.dVocab (countFrom m c) := by

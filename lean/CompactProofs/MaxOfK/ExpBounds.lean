@@ -1,6 +1,6 @@
 module
 
-public import CompactProofs.MaxOfK.Algebra
+public import CompactProofs.MaxOfK.Semantics
 
 /-!
 # Rational enclosures of `exp` and of `1 / sqrt d`, computed with integers
@@ -23,8 +23,9 @@ For `1 / sqrt d`: integers `lo, hi ≥ 0` with `lo² d ≤ 2^(2Q) ≤ hi² d` en
 `2^Q / sqrt d`.
 
 ## What is proved
-`expLo_sound`, `expHi_sound`, `invSqrt_bounds`: the integers computed here are such
-enclosures, for every `ExpSqrt` structure. Nothing is claimed about their tightness.
+`ExpSqrt.exp_zero`, `ExpSqrt.exp_pos` (from the two `exp` assumptions); `expLo_sound`,
+`expHi_sound`, `invSqrt_bounds`: the integers computed here are such enclosures, for every
+`ExpSqrt` structure. Nothing is claimed about their tightness.
 -/
 
 namespace CompactProofs.MaxOfK
@@ -105,6 +106,33 @@ theorem le_ceilDiv_mul (a : Int) {d : Int} (hd : 0 < d) : a ≤ -(-a / d) * d :=
 
 variable {α : Type} [Field α] [LE α] [LT α] [Std.IsLinearOrder α] [Std.LawfulOrderLT α]
   [OrderedRing α] (F : ExpSqrt α)
+
+/-- `exp 0 = 1` follows from `exp 0 = exp 0 * exp 0` and `1 ≤ exp 0`. -/
+theorem ExpSqrt.exp_zero (F : ExpSqrt α) : F.exp 0 = 1 := by
+  have h1 := F.exp_add 0 0
+  have h2 := F.one_add_le_exp 0
+  rw [show (0 : α) + 0 = 0 by grind] at h1
+  have hpos : (0 : α) < F.exp 0 := Std.lt_of_lt_of_le (by grind [zero_lt_one']) h2
+  have h3 : F.exp 0 * F.exp 0 ≤ 1 * F.exp 0 := by rw [← h1]; grind
+  exact Std.le_antisymm (le_of_mul_le_mul_right hpos h3) (by grind)
+
+/-- `0 < exp x`: `exp x = exp (x / 2) ^ 2 ≥ 0`, and `exp x * exp (-x) = 1`. -/
+theorem ExpSqrt.exp_pos (F : ExpSqrt α) (x : α) : 0 < F.exp x := by
+  have h1 := F.exp_add (x / 2) (x / 2)
+  rw [show x / 2 + x / 2 = x by grind] at h1
+  have h2 := F.exp_add x (-x)
+  rw [show x + -x = 0 by grind, ExpSqrt.exp_zero F] at h2
+  have hne : F.exp x ≠ 0 := by
+    intro h
+    rw [h] at h2
+    grind
+  have hnn : 0 ≤ F.exp x := by
+    rw [h1]
+    rcases Std.le_total (a := (0 : α)) (b := F.exp (x / 2)) with h | h
+    · exact OrderedRing.mul_nonneg h h
+    · have := OrderedRing.mul_le_mul_of_nonpos_left h h
+      grind
+  exact Std.lt_of_le_of_ne hnn (Ne.symm hne)
 
 theorem two_pow_mul_exp_pos (P : Nat) (t : α) : 0 < 2 ^ P * F.exp t :=
   OrderedRing.mul_pos (two_pow_pos P) (F.exp_pos t)

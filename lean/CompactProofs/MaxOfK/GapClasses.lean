@@ -120,16 +120,6 @@ theorem minBelow_le (f : Nat → Int) (d : Int) : ∀ {n t : Nat}, t < n → min
     · have := minBelow_le f d (n := n) (t := t) (by omega)
       omega
 
-theorem sumTo_le_int {n : Nat} {f g : Nat → Int} (h : ∀ j, j < n → f j ≤ g j) :
-    sumTo n f ≤ sumTo n g := by
-  induction n with
-  | zero => exact Int.le_refl 0
-  | succ n ih =>
-    simp only [sumTo]
-    have := ih (fun j hj => h j (by omega))
-    have := h n (by omega)
-    omega
-
 theorem length_of_mem_allSeqs {v : Nat} : ∀ {k : Nat} {x : List Nat}, x ∈ allSeqs v k →
     x.length = k
   | 0, x, h => by

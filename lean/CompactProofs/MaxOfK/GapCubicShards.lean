@@ -66,10 +66,6 @@ def queryCellsOk (q : Nat) : Bool :=
 
 end Check
 
-theorem allBelow_succ_of {p : Nat → Bool} {n : Nat} (h : allBelow p n = true) (hn : p n = true) :
-    allBelow p (n + 1) = true := by
-  simp only [allBelow, h, hn, Bool.and_self]
-
 variable {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
   [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α)
 

@@ -1,6 +1,6 @@
 module
 
-public import CompactProofs.Packed
+public import CompactProofs.Core.Packed
 public import CompactProofs.MaxOfK.Checker
 
 /-!
@@ -8,7 +8,7 @@ public import CompactProofs.MaxOfK.Checker
 
 `CompactProofs.MaxOfK.Checker.tablesOk` recomputes every entry of the tables by an indexed dot
 product, which the kernel cannot afford at `d_vocab = 64`. Here each table is instead checked
-one row at a time by `productOk` (`CompactProofs.Packed`: one big packed multiply-add per
+one row at a time by `productOk` (`CompactProofs.Core.Packed`: one big packed multiply-add per
 factor row). The factors are the weights, the residual rows computed by the kernel
 (`residRows`, and their transpose `residT`), transposes of weights computed by the kernel
 (`transpose`, one linear pass), and the intermediate tables of a `TableWitness`:
@@ -50,7 +50,7 @@ namespace CompactProofs.MaxOfK
 bound on the entries of every factor of every product. -/
 structure TableWitness where
   /-- the packing base `B` of every product; any `B > 2 · k · bound²` (`k` the longest
-  contraction) is sound, an odd one is fast (see `CompactProofs.Packed`) -/
+  contraction) is sound, an odd one is fast (see `CompactProofs.Core.Packed`) -/
   base : Int
   /-- every entry of every factor (weights, residual rows, and the tables below) has
   `natAbs ≤ bound` -/
@@ -67,11 +67,6 @@ structure TableWitness where
   ovT : List IntMatrix
   /-- `[i][y][t] ↦ ovuInt i t y` -/
   ovuT : List IntMatrix
-
-/-- The transpose of a matrix whose rows have `n` entries (one pass, no indexing). -/
-def transpose (n : Nat) : IntMatrix → IntMatrix
-  | [] => List.replicate n []
-  | row :: rows => List.zipWith List.cons row (transpose n rows)
 
 /-- The residual stream at position `i`, one row per token: `W_E[t] + W_pos[i]`. -/
 def residRows (m : Model) (i : Nat) : IntMatrix :=
@@ -119,48 +114,6 @@ end Check
 
 /-! ## Entries of the computed factors -/
 
-theorem getD_map_dflt {α β : Type} (l : List α) (f : α → β) {a : α} {b : β} (hf : f a = b)
-    (t : Nat) : (l.map f).getD t b = f (l.getD t a) := by
-  rw [List.getD_eq_getElem?_getD, List.getElem?_map, List.getD_eq_getElem?_getD]
-  cases l[t]? <;> simp [hf]
-
-theorem getD_of_lt {α : Type} {l : List α} {t : Nat} (d : α) (h : t < l.length) :
-    l.getD t d = l[t] := by
-  rw [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem h]
-  rfl
-
-theorem length_transpose {n : Nat} : ∀ {M : IntMatrix}, (∀ row ∈ M, row.length = n) →
-    (transpose n M).length = n
-  | [], _ => by simp [transpose]
-  | row :: rows, h => by
-    simp only [transpose, List.length_zipWith]
-    rw [h row (by simp), length_transpose fun r hr => h r (by simp [hr])]
-    exact Nat.min_self n
-
-theorem getD_transpose {n j : Nat} (hj : j < n) : ∀ {M : IntMatrix}, (∀ row ∈ M, row.length = n) →
-    (transpose n M).getD j [] = M.map fun row => row.getD j 0
-  | [], _ => by
-    simp [transpose, List.getD_eq_getElem?_getD, hj]
-  | row :: rows, h => by
-    have hrow : row.length = n := h row (by simp)
-    have hrows : ∀ r ∈ rows, r.length = n := fun r hr => h r (by simp [hr])
-    have hT := length_transpose hrows
-    have ih := getD_transpose hj hrows
-    simp only [transpose, List.map_cons]
-    rw [getD_of_lt _ (by simp [hrow, hT, hj]), List.getElem_zipWith, ← getD_of_lt [] (by omega),
-      ih, getD_of_lt 0 (by omega)]
-
-/-- Entry `(j, r)` of the transpose is entry `(r, j)`. -/
-theorem entry_transpose {n : Nat} {M : IntMatrix} (h : ∀ row ∈ M, row.length = n) {j : Nat}
-    (hj : j < n) (r : Nat) : entry (transpose n M) j r = entry M r j := by
-  unfold entry
-  rw [getD_transpose hj h, getD_map_dflt M (fun row => row.getD j 0) (a := []) (by simp)]
-
-theorem getD_zipWith_add {a b : List Int} {c : Nat} (ha : c < a.length) (hb : c < b.length) :
-    (List.zipWith Int.add a b).getD c 0 = a.getD c 0 + b.getD c 0 := by
-  rw [getD_of_lt _ (by rw [List.length_zipWith]; exact Nat.lt_min.2 ⟨ha, hb⟩), List.getElem_zipWith, getD_of_lt _ ha, getD_of_lt _ hb]
-  rfl
-
 theorem length_residRows (m : Model) (i : Nat) : (residRows m i).length = m.wE.length := by
   simp [residRows]
 
@@ -198,20 +151,6 @@ theorem entry_residT {m : Model} (hE : IsShape m.wE m.dVocab m.dModel)
   rw [residT, entry_transpose (residRows_rows hE hP hi) hc, entry_residRows hE hP hi ht hc]
 
 /-! ## Products read back -/
-
-/-- `productOk_sound`, with the factors' entries rewritten to `f` and `g` over `k` terms. -/
-theorem productOk_eq {B : Int} {n bA bM : Nat} {A M C : IntMatrix} {k : Nat}
-    (h : productOk B n bA bM A M C = true) (hM : M.length = k) {r d : Nat} (hr : r < A.length)
-    (hd : d < n) {f g : Nat → Int} (hf : ∀ j, j < k → entry A r j = f j)
-    (hg : ∀ j, j < k → entry M j d = g j) : entry C r d = sumTo k fun j => f j * g j := by
-  rw [productOk_sound h hr hd, hM]
-  apply sumTo_congr
-  intro j hj
-  rw [hf j hj, hg j hj]
-
-theorem sumTo_mul_comm (k : Nat) (f g : Nat → Int) :
-    (sumTo k fun j => f j * g j) = sumTo k fun j => g j * f j :=
-  sumTo_congr fun _ _ => Int.mul_comm _ _
 
 theorem tables_facts {m : Model} {c : Certificate} {tw : TableWitness}
     (hb : tablesBaseOk m c tw = true)

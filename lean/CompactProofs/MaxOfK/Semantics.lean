@@ -1,6 +1,7 @@
 module
 
-public import CompactProofs.Matrix
+public import CompactProofs.Core.Algebra
+public import CompactProofs.Core.Matrix
 
 /-!
 # Max-of-K: the real-number semantics of a one-layer attention-only transformer
@@ -10,7 +11,8 @@ This file fixes *what* is claimed about a model; it mentions no checker and no c
 ## Scalars
 Everything is stated over an arbitrary ordered field `α` (core's `Lean.Grind` classes;
 core Lean has no real numbers) together with an `ExpSqrt α`: an exponential with
-`exp (x + y) = exp x * exp y`, `exp 0 = 1`, `1 + x ≤ exp x`, `0 < exp x`, and a square root
+`exp (x + y) = exp x * exp y` and `1 + x ≤ exp x` (`exp 0 = 1` and `0 < exp x` follow:
+`ExpSqrt.exp_zero`, `ExpSqrt.exp_pos` in `CompactProofs.MaxOfK.ExpBounds`), and a square root
 with `0 < sqrt x` and `sqrt x * sqrt x = x` for `0 < x`. The real numbers with `Real.exp`
 and `Real.sqrt` satisfy all of these, so every theorem proved for all such `α` holds for
 the reals, i.e. for the model's exact real-number forward pass.
@@ -30,7 +32,9 @@ the trained float32 weights are represented exactly (the exporter picks one comm
 An input `x` (a list of `K` tokens) is `Correct` iff the logit of its maximum is strictly
 greater than every other logit (a tie is wrong). `accuracy` counts the correct inputs in
 the list `allSeqs d_vocab K` of all token sequences of length `K`: it has `d_vocab ^ K`
-entries, all distinct (`length_allSeqs`, `allSeqs_nodup` in `CompactProofs.MaxOfK.Checker`).
+entries, all distinct, and holds exactly the lists of `K` tokens below `d_vocab`
+(`length_allSeqs`, `allSeqs_nodup` in `CompactProofs.MaxOfK.Checker`; `mem_allSeqs_iff` in
+`CompactProofs.MaxOfK.InputSpace`).
 
 ## What is not modelled
 The float32 *deployment* (rounded matrix products, float `exp`, float softmax) is not the
@@ -46,21 +50,14 @@ open Lean.Grind
 
 attribute [local instance] Ring.intCast Semiring.natCast
 
-/-- `sumTo n f = f 0 + f 1 + ... + f (n - 1)`. -/
-def sumTo {β : Type} [Add β] [OfNat β 0] : Nat → (Nat → β) → β
-  | 0, _ => 0
-  | n + 1, f => sumTo n f + f n
-
 /-- The transcendental functions the forward pass needs, with the properties the proofs
-use. All of them hold for `Real.exp` and `Real.sqrt`. -/
+use, none implied by the others. All of them hold for `Real.exp` and `Real.sqrt`. -/
 structure ExpSqrt (α : Type) [Field α] [LE α] [LT α] [Std.IsLinearOrder α]
     [Std.LawfulOrderLT α] [OrderedRing α] where
   exp : α → α
   sqrt : α → α
   exp_add : ∀ x y, exp (x + y) = exp x * exp y
-  exp_zero : exp 0 = 1
   one_add_le_exp : ∀ x, 1 + x ≤ exp x
-  exp_pos : ∀ x, 0 < exp x
   sqrt_pos : ∀ x, 0 < x → 0 < sqrt x
   sqrt_mul_self : ∀ x, 0 < x → sqrt x * sqrt x = x
 

@@ -1,6 +1,6 @@
 module
 
-public import CompactProofs.MaxOfK.Algebra
+public import CompactProofs.MaxOfK.ExpBounds
 
 /-!
 # The forward pass as exact integer tables

@@ -1,6 +1,6 @@
 module
 
-public import CompactProofs.ModAdd.Checker
+public import CompactProofs.ModAdd.CheckerSound
 public import CompactProofs.ModAdd.PackedTables
 
 /-!
@@ -12,26 +12,16 @@ and the tables hold (`TabsHold`), then at least `Σ_a counts a` of the `p²` inp
 Boolean functions that the kernel evaluates (`decide +kernel`) on the generated certificate.
 
 ## What is proved
-`accuracy_ge`, with `sumTo_eq_sum_range`, `rowCount_le`; `accuracy_ge_of_witness` takes the
+`accuracy_ge`, with `rowCount_le`; `accuracy_ge_of_witness` takes the
 tables from the packed-product witness of `CompactProofs.ModAdd.PackedTables`
 (`tabsHold_ofWitness`).
 -/
 
 namespace CompactProofs.ModAdd
 
-open Lean.Grind CompactProofs.MaxOfK
+open Lean.Grind
 
 @[expose] public noncomputable section
-
-theorem allBelow_succ {p : Nat → Bool} {n : Nat} (h : allBelow p n = true) (hn : p n = true) :
-    allBelow p (n + 1) = true := by
-  simp only [allBelow, h, hn, Bool.and_self]
-
-theorem sumTo_eq_sum_range (n : Nat) (f : Nat → Nat) :
-    sumTo n f = ((List.range n).map f).sum := by
-  induction n with
-  | zero => rfl
-  | succ n ih => rw [sumTo, ih, List.range_succ, List.map_append]; simp
 
 theorem sum_map_le {l : List Nat} {f g : Nat → Nat} (h : ∀ x ∈ l, f x ≤ g x) :
     (l.map f).sum ≤ (l.map g).sum := by
@@ -68,7 +58,7 @@ theorem accuracy_ge {m : Model} {T : Tabs} {c : Cert} {parts : Nat} (hparts : 3 
     (sumTo m.p fun a => c.counts.getD a 0) ≤ accuracy (α := α) m := by
   have hG := globalOk_sound hparts hglobal
   unfold accuracy allPairs
-  rw [List.countP_flatMap, sumTo_eq_sum_range]
+  rw [List.countP_flatMap, ← sum_map_range]
   apply sum_map_le
   intro a ha
   have ha' : a < m.p := List.mem_range.1 ha

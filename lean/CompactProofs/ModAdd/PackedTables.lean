@@ -1,7 +1,6 @@
 module
 
-public import CompactProofs.Packed
-public import CompactProofs.MaxOfK.PackedTables
+public import CompactProofs.Core.Packed
 public import CompactProofs.ModAdd.Tables
 
 /-!
@@ -9,7 +8,7 @@ public import CompactProofs.ModAdd.Tables
 
 The tables of `CompactProofs.ModAdd.Tables` (`preTab`, `ovuTab`, `mTab` and the sums inside
 `preConst` and `linConst`) are supplied by an untrusted `TableWitness` and checked by
-`productOk` (`CompactProofs.Packed`: one big packed multiply-add per factor row). The chain is
+`productOk` (`CompactProofs.Core.Packed`: one big packed multiply-add per factor row). The chain is
 transposed: every table holds one row per output coordinate and one column per token, so that
 the left factor of each product is a stored (transposed) weight, `W_Vᵀ = wVT`, `W_Oᵀ = wOT`,
 `W_inᵀ = wInT`, and the right factor is the previous table of the chain, used whole:
@@ -52,7 +51,6 @@ untrusted: a wrong entry makes a product check fail.
 
 namespace CompactProofs.ModAdd
 
-open CompactProofs.MaxOfK
 
 @[expose] public noncomputable section
 
@@ -61,7 +59,7 @@ open CompactProofs.MaxOfK
 entries of every factor of every product, and the row block size. -/
 structure TableWitness where
   /-- the packing base `B` of every product; any `B > 2 · k · bound²` (`k` the longest
-  contraction) is sound, an odd one is fast (see `CompactProofs.Packed`) -/
+  contraction) is sound, an odd one is fast (see `CompactProofs.Core.Packed`) -/
   base : Int
   /-- every entry of every factor (weights, residual rows, and the tables below) has
   `natAbs ≤ bound` -/

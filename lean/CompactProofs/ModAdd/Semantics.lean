@@ -1,6 +1,7 @@
 module
 
-public import CompactProofs.MaxOfK.Algebra
+public import CompactProofs.Core.Algebra
+public import CompactProofs.Core.Matrix
 
 /-!
 # Modular addition: the real-number semantics of a one-layer "pizza" transformer
@@ -42,7 +43,7 @@ about the exact real-number function of the float32 weights. Nothing is proved h
 
 namespace CompactProofs.ModAdd
 
-open Lean.Grind CompactProofs.MaxOfK
+open Lean.Grind
 
 @[expose] public noncomputable section
 

@@ -24,7 +24,7 @@ Exactly the statements above, for every ordered field `α`.
 
 namespace CompactProofs.ModAdd
 
-open Lean.Grind CompactProofs.MaxOfK
+open Lean.Grind
 
 @[expose] public noncomputable section
 

@@ -15,7 +15,7 @@ the check is split into the Boolean parts of ``CompactProofs.MaxOfK.GapCubicShar
 * ``<Root>/Queries<j>.lean``: enclosures and cells of a block of query tokens;
 * ``<Root>.lean``: combines the parts with ``shards_sound`` into the accuracy theorem.
 
-Every table row is one ``Nat`` literal (``unpack``/``unpackNat`` of ``CompactProofs.Matrix``),
+Every table row is one ``Nat`` literal (``unpack``/``unpackNat`` of ``CompactProofs.Core.Matrix``),
 which keeps elaboration cheap. Python computes all witnesses with exact integers; the kernel
 re-verifies every one of them.
 """
@@ -175,7 +175,8 @@ def render_sharded(
     v, k = em.d_vocab, em.n_ctx
     common = {"command": command, "source": source, "generator": "compact_proofs.maxofk.lean_shards"}
     model_mod, data_mod, base_mod = f"{root}.Model", f"{root}.Data", f"{root}.Base"
-    opens_data = f" {model_mod} {data_mod}"
+    opens_model = f" CompactProofs.MaxOfK {model_mod}"
+    opens_data = f"{opens_model} {data_mod}"
     texts: dict[str, str] = {}
 
     mats = "\n".join(f"  {name} :=\n    {_rows(em.matrices[name], '    ')}" for name in ("wE", "wPos", "wQ", "wK", "wV", "wO", "wU"))
@@ -192,7 +193,7 @@ def {model_name} : Model where
   dHead := {em.d_head}
   shift := {em.shift}
 {mats}
-""", common)
+""", common, opens=" CompactProofs.MaxOfK")
 
     ind = "    "
     gaps_nat = _rows(proof.gaps, ind, nat=True)
@@ -261,7 +262,7 @@ def blocks : Blocks where
 def gapCertificate : GapCertificate where
   bound := {proof.bound}
   gaps := {gaps_nat}
-""", common, opens=f" {model_mod}")
+""", common, opens=opens_model)
 
     texts[base_mod] = generated_module(
         [data_mod], f"Base checks for `{model_name}`",
@@ -313,7 +314,7 @@ theorem count_ok : gapCertificate.bound ≤ gapCount {model_name} gapCertificate
 
     def chain(name: str, pred: str, facts: list[str]) -> str:
         steps = [f"  have h0 : allBelow {pred} 0 = true := rfl"]
-        steps += [f"  have h{n + 1} : allBelow {pred} {n + 1} = true := allBelow_succ_of h{n} {f}" for n, f in enumerate(facts)]
+        steps += [f"  have h{n + 1} : allBelow {pred} {n + 1} = true := allBelow_succ h{n} {f}" for n, f in enumerate(facts)]
         return f"theorem {name} : allBelow {pred} {len(facts)} = true := by\n" + "\n".join(steps) + f"\n  exact h{len(facts)}\n"
 
     part_facts = [f"part_{n // 3}_{n % 3}" for n in range(3 * k)]

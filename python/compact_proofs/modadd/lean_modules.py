@@ -7,8 +7,10 @@ each, spread over modules that ``lean check`` builds two at a time:
 * ``<Root>/Model.lean``: the exact weights, the subject of the final theorem;
 * ``<Root>/Witness.lean``: the packed-product witness (``TableWitness``) and the tables the
   checker reads (``Tabs``);
-* ``<Root>/Certificate.lean``: the certificate (``Cert``); the two data modules elaborate in
-  parallel;
+* ``<Root>/Pre0.lean``, ``<Root>/Pre1.lean``: the certificate's pre-activation packs of each
+  operand position (``p0``, ``p1``, about 2 MB of literals each);
+* ``<Root>/Certificate.lean``: the rest of the certificate (``Cert``); the data modules
+  elaborate in parallel, and no generated file exceeds a few MB;
 * ``<Root>/Tables<i>.lean``: the packed products (``tablesOk``), a block of parts each;
 * ``<Root>/Global<i>.lean``: the once-only checks (``globalOk``);
 * ``<Root>/Rows<i>.lean``: the per-operand counts (``rowOk``), a block of operands each;
@@ -25,7 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lean.render import generated_module, unpack_literal
-from .lean_certificate import IntModel, IntTables, LeanCertificate
+from .lean_certificate import LeanCertificate
+from .tables import IntModel, IntTables
 
 #: Operands per ``Rows<i>`` module (one theorem, about 12 s of kernel time, each).
 ROWS_PER_MODULE = 8
@@ -117,6 +120,7 @@ def render_modules(
     p, tw = im.p, table_witness(im, tab)
     common = {"command": command, "source": source, "generator": "compact_proofs.modadd.lean_modules"}
     model_mod, witness_mod, cert_mod = (f"{root}.{x}" for x in ("Model", "Witness", "Certificate"))
+    pre_mods = [f"{root}.Pre{j}" for j in range(2)]
     opens_model = f" CompactProofs.ModAdd {model_mod}"
     opens_witness = opens_model + f" {witness_mod}"
     opens_cert = opens_model + f" {cert_mod}"
@@ -168,8 +172,19 @@ def tables : ModAdd.TableWitness where
 def tabs : ModAdd.Tabs := ModAdd.Tabs.ofWitness tables
 """, common, opens=opens_model)
 
+    for j, (pre_mod, packs) in enumerate(zip(pre_mods, (cert.p0, cert.p1))):
+        texts[pre_mod] = generated_module(
+            [], f"Pre-activation packs of operand position {j} for `{model_name}`",
+            f"\nThe certificate's `p{j}` (`Cert`): per neuron, the offset-binary pack over the operand of its\n"
+            f"pre-activation table at position {j}; re-verified by the kernel (`globalOk`), nothing here is trusted.",
+            pre_mod,
+            f"""/-- Per neuron, the pack over the operand of its pre-activations at position {j}. -/
+def pre{j}Packs : List Int :=
+  {_bigs(packs, '  ')}
+""", common)
+
     texts[cert_mod] = generated_module(
-        [model_mod, "CompactProofs.ModAdd.Checker"], f"Certificate for the accuracy of `{model_name}`",
+        [model_mod, *pre_mods, "CompactProofs.ModAdd.Checker"], f"Certificate for the accuracy of `{model_name}`",
         "\nFound by Python (frequencies "
         + ", ".join(str(k) for k in cert.freqs)
         + f", basis at {cert.prec} bits), re-verified by the kernel in the modules that import\nthis one; nothing here is trusted.",
@@ -187,10 +202,8 @@ def cert : ModAdd.Cert where
   bM := {b["bM"]}
   bLin := {b["bLin"]}
   pc := {_row(cert.pc)}
-  p0 :=
-    {_bigs(cert.p0, '    ')}
-  p1 :=
-    {_bigs(cert.p1, '    ')}
+  p0 := pre0Packs
+  p1 := pre1Packs
   colsT :=
     {_rows(cert.colsT, '    ')}
   lo := {_row(cert.lo)}
@@ -203,7 +216,7 @@ def cert : ModAdd.Cert where
   lb :=
     {_bigs(cert.lb, '    ')}
   counts := [{", ".join(str(x) for x in cert.counts)}]
-""", common, opens=opens_model)
+""", common, opens=opens_model + " " + " ".join(pre_mods))
 
     def decide_modules(kind: str, blocks: list[list[int]], imports: list[str], title: str, body: str,
                        theorem: str, prop: str, opens: str) -> list[str]:
@@ -258,6 +271,11 @@ theorem {theorem_name} {_FIELD_BINDERS} :
     rows_ok
   rw [show {model_name}.p = {p} from rfl, counts_sum] at h
   exact h
+
+-- Not vacuous: core Lean's rationals are an ordered field, and over them (fixed attention,
+-- dyadic weights, no `exp`, no square root) the forward pass is the exact real-number one.
+example : {total} ≤ ModAdd.accuracy (α := Rat) {model_name} :=
+  {theorem_name} (α := Rat)
 """
     )
     imports = table_mods + global_mods + row_mods

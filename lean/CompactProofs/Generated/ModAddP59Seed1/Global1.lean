@@ -14,7 +14,7 @@ Part 0: sizes and bounds; 1, 2: the packs `la`, `lb` of the direct path; 3 + i: 
 
 namespace CompactProofs.Generated.ModAddP59Seed1.Global1
 
-open CompactProofs CompactProofs.MaxOfK CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Witness CompactProofs.Generated.ModAddP59Seed1.Certificate
+open CompactProofs CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Witness CompactProofs.Generated.ModAddP59Seed1.Certificate
 
 @[expose] public noncomputable section
 

@@ -13,7 +13,7 @@ float32 weight is `mantissa / 2^43`; a row of mantissas is one literal decoded b
 
 namespace CompactProofs.Generated.ModAddP59Seed1.Model
 
-open CompactProofs CompactProofs.MaxOfK CompactProofs.ModAdd
+open CompactProofs CompactProofs.ModAdd
 
 @[expose] public noncomputable section
 

@@ -12,7 +12,7 @@ The certified inputs of each operand `a` (`rowOk`).
 
 namespace CompactProofs.Generated.ModAddP59Seed1.Rows6
 
-open CompactProofs CompactProofs.MaxOfK CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Certificate
+open CompactProofs CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Certificate
 
 @[expose] public noncomputable section
 

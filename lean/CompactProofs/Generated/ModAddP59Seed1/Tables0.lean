@@ -12,7 +12,7 @@ Packed products of the forward-pass tables (`tablesOk`).
 
 namespace CompactProofs.Generated.ModAddP59Seed1.Tables0
 
-open CompactProofs CompactProofs.MaxOfK CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Witness
+open CompactProofs CompactProofs.ModAdd CompactProofs.Generated.ModAddP59Seed1.Model CompactProofs.Generated.ModAddP59Seed1.Witness
 
 @[expose] public noncomputable section
 

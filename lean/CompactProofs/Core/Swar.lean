@@ -1,6 +1,6 @@
 module
 
-public import CompactProofs.Packed
+public import CompactProofs.Core.Packed
 
 /-!
 # SIMD within a big integer: ReLU of every field at once
@@ -20,7 +20,7 @@ subtracts the offsets: five big-integer operations.
 * `reluPacked_eq`: `reluPacked` is ReLU on every field;
 * `unpack_packNat`: `unpack` reads the fields of an offset-binary pack back;
 * `packNat_cast`, `packFn_add`, `packFn_const_mul`: links with the signed packs of
-  `CompactProofs.Packed`.
+  `CompactProofs.Core.Packed`.
 -/
 
 namespace CompactProofs
@@ -161,12 +161,12 @@ theorem reluPacked_eq {w n : Nat} (hw : 1 ≤ w) {g : Nat → Nat} (hg : ∀ d, 
 
 /-- The offset-binary pack of a vector of integers in `[-2^(w-1), 2^(w-1))`. -/
 theorem packNat_cast (w : Nat) : ∀ (n : Nat) (g : Nat → Nat),
-    ((packNat w n g : Nat) : Int) = packFn (MaxOfK.pow2 w) n fun d => (g d : Int)
+    ((packNat w n g : Nat) : Int) = packFn (pow2 w) n fun d => (g d : Int)
   | 0, _ => rfl
   | n + 1, g => by
     simp only [packNat, packFn]
     rw [← packNat_cast w n]
-    simp [MaxOfK.pow2]
+    simp [pow2]
 
 theorem packFn_add (B : Int) : ∀ (n : Nat) (f g : Nat → Int),
     packFn B n f + packFn B n g = packFn B n fun d => f d + g d

@@ -1,6 +1,7 @@
 module
 
-public import CompactProofs.MaxOfK.Algebra
+public import CompactProofs.Core.Algebra
+public import CompactProofs.Core.Matrix
 
 /-!
 # Packed integer vectors: one big integer per table row
@@ -27,13 +28,12 @@ Choose an odd base `B` (e.g. `2^k + 1`). The kernel's caches hash a `Nat` litera
 caches degrade to linear scans (measured: a 64-row product 3-5 times slower).
 
 ## What is proved
-`pack_eq_packFn`, `packFn_sum`, `packFn_inj`, `sum_mul_le`, `productOk_sound`. Nothing here is
+`pack_eq_packFn`, `packFn_sum`, `packFn_sub`, `packFn_inj`, `sum_mul_le`, `productOk_sound`;
+`transpose` (one linear pass) with `length_transpose`, `entry_transpose`. Nothing here is
 specific to a model.
 -/
 
 namespace CompactProofs
-
-open CompactProofs.MaxOfK
 
 @[expose] public noncomputable section
 
@@ -60,23 +60,6 @@ theorem pack_eq_packFn (B : Int) : ∀ xs : List Int, pack B xs = packFn B xs.le
   | x :: xs => by
     simp only [pack_cons, packFn, List.length_cons, List.getD_cons_zero, List.getD_cons_succ]
     rw [pack_eq_packFn B xs]
-
-theorem sumTo_add_int (n : Nat) (f g : Nat → Int) :
-    (sumTo n fun i => f i + g i) = sumTo n f + sumTo n g := by
-  induction n with
-  | zero => rfl
-  | succ n ih => simp only [sumTo, ih]; omega
-
-theorem sumTo_mul_int (n : Nat) (B : Int) (f : Nat → Int) :
-    (sumTo n fun i => B * f i) = B * sumTo n f := by
-  induction n with
-  | zero => simp [sumTo]
-  | succ n ih => simp only [sumTo, ih, Int.mul_add]
-
-theorem sumTo_zero_int (n : Nat) : (sumTo n fun _ => (0 : Int)) = 0 := by
-  induction n with
-  | zero => rfl
-  | succ n ih => simp only [sumTo, ih, Int.add_zero]
 
 /-- Packing is linear: the pack of a vector-matrix product is a combination of packed rows. -/
 theorem packFn_sum (B : Int) (k : Nat) (a : Nat → Int) :
@@ -163,14 +146,6 @@ def productOk (B : Int) (n bA bM : Nat) (A M C : List (List Int)) : Bool :=
   decide (2 * ((M.length * (bA * bM) : Nat) : Int) < B) &&
     M.all (fun row => row.length == n && boundedBy bM row) &&
     rowsOk B n bA M.length (M.map (pack B)) A C
-
-theorem sumTo_succ_left (n : Nat) (f : Nat → Int) :
-    sumTo (n + 1) f = f 0 + sumTo n fun i => f (i + 1) := by
-  induction n with
-  | zero => simp [sumTo]
-  | succ n ih =>
-    rw [sumTo, ih, sumTo]
-    omega
 
 theorem dotL_eq : ∀ (a p : List Int), a.length = p.length →
     dotL a p = sumTo a.length fun c => a.getD c 0 * p.getD c 0
@@ -264,6 +239,58 @@ theorem productOk_sound {B : Int} {n bA bM : Nat} {A M C : List (List Int)}
     generalize (sumTo M.length fun c => entry A r c * entry M c d) = x at hsum ⊢
     have hcast : ((x.natAbs : Nat) : Int) ≤ ((M.length * (bA * bM) : Nat) : Int) := Int.ofNat_le.2 hsum
     rcases Int.natAbs_eq x with h | h <;> omega
+
+/-! ## Transposes and differences of packs -/
+
+/-- The transpose of a matrix whose rows have `n` entries (one pass, no indexing). -/
+def transpose (n : Nat) : IntMatrix → IntMatrix
+  | [] => List.replicate n []
+  | row :: rows => List.zipWith List.cons row (transpose n rows)
+
+theorem length_transpose {n : Nat} : ∀ {M : IntMatrix}, (∀ row ∈ M, row.length = n) →
+    (transpose n M).length = n
+  | [], _ => by simp [transpose]
+  | row :: rows, h => by
+    simp only [transpose, List.length_zipWith]
+    rw [h row (by simp), length_transpose fun r hr => h r (by simp [hr])]
+    exact Nat.min_self n
+
+theorem getD_transpose {n j : Nat} (hj : j < n) : ∀ {M : IntMatrix}, (∀ row ∈ M, row.length = n) →
+    (transpose n M).getD j [] = M.map fun row => row.getD j 0
+  | [], _ => by
+    simp [transpose, List.getD_eq_getElem?_getD, hj]
+  | row :: rows, h => by
+    have hrow : row.length = n := h row (by simp)
+    have hrows : ∀ r ∈ rows, r.length = n := fun r hr => h r (by simp [hr])
+    have hT := length_transpose hrows
+    have ih := getD_transpose hj hrows
+    simp only [transpose, List.map_cons]
+    rw [getD_of_lt _ (by simp [hrow, hT, hj]), List.getElem_zipWith, ← getD_of_lt [] (by omega),
+      ih, getD_of_lt 0 (by omega)]
+
+/-- Entry `(j, r)` of the transpose is entry `(r, j)`. -/
+theorem entry_transpose {n : Nat} {M : IntMatrix} (h : ∀ row ∈ M, row.length = n) {j : Nat}
+    (hj : j < n) (r : Nat) : entry (transpose n M) j r = entry M r j := by
+  unfold entry
+  rw [getD_transpose hj h, getD_map_dflt M (fun row => row.getD j 0) (a := []) (by simp)]
+
+theorem packFn_sub (B : Int) : ∀ (n : Nat) (f g : Nat → Int),
+    packFn B n f - packFn B n g = packFn B n fun d => f d - g d
+  | 0, _, _ => by simp [packFn]
+  | n + 1, f, g => by
+    simp only [packFn]
+    rw [← packFn_sub B n, Int.mul_sub]
+    omega
+
+/-- `productOk_sound`, with the factors' entries rewritten to `f` and `g` over `k` terms. -/
+theorem productOk_eq {B : Int} {n bA bM : Nat} {A M C : IntMatrix} {k : Nat}
+    (h : productOk B n bA bM A M C = true) (hM : M.length = k) {r d : Nat} (hr : r < A.length)
+    (hd : d < n) {f g : Nat → Int} (hf : ∀ j, j < k → entry A r j = f j)
+    (hg : ∀ j, j < k → entry M j d = g j) : entry C r d = sumTo k fun j => f j * g j := by
+  rw [productOk_sound h hr hd, hM]
+  apply sumTo_congr
+  intro j hj
+  rw [hf j hj, hg j hj]
 
 end
 

@@ -9,10 +9,13 @@ concrete literals (`decide +kernel`), which is how the certificates of this libr
 checked. No floating point is involved anywhere.
 
 ## What is proved
-* `allBelow_sound`: the bounded checker `allBelow p n` implies `p i` for every `i < n`.
+* `allBelow_sound`: the bounded checker `allBelow p n` implies `p i` for every `i < n`;
+  `allBelow_succ` extends it by one.
 * `shapeOk_sound`: the Boolean shape check implies the `IsShape` proposition.
 * `walkAll_sound`, `walk3_sound`: the one-pass row checks imply their statements entry by
   entry.
+* `getD_of_lt`, `getD_map_dflt`, `getD_map_of_lt`, `getD_zipWith_of_lt`, `getD_zipWith_add`:
+  reading an entry of a mapped or zipped list.
 
 ## What is not proved
 Nothing about `mul` beyond its definition: no algebraic laws (associativity etc.) are
@@ -69,6 +72,10 @@ theorem allBelow_sound {p : Nat → Bool} :
     · have hieq : i = n := by omega
       subst hieq
       exact h.2
+
+theorem allBelow_succ {p : Nat → Bool} {n : Nat} (h : allBelow p n = true) (hn : p n = true) :
+    allBelow p (n + 1) = true := by
+  simp only [allBelow, h, hn, Bool.and_self]
 
 /-- `p (i + t) (xs.getD t 0)` for every `t < n`, in one pass over `xs` (no indexing: the
 kernel pays per reduction step, and `getD t` costs `t` of them). -/
@@ -147,6 +154,31 @@ theorem unpack_succ (w n N : Nat) : unpack w (n + 1) N =
 theorem length_unpack (w : Nat) : ∀ (n N : Nat), (unpack w n N).length = n
   | 0, _ => rfl
   | n + 1, N => by rw [unpack_succ, List.length_cons, length_unpack w n]
+
+/-! ## Reading lists -/
+
+theorem getD_map_dflt {α β : Type} (l : List α) (f : α → β) {a : α} {b : β} (hf : f a = b)
+    (t : Nat) : (l.map f).getD t b = f (l.getD t a) := by
+  rw [List.getD_eq_getElem?_getD, List.getElem?_map, List.getD_eq_getElem?_getD]
+  cases l[t]? <;> simp [hf]
+
+theorem getD_of_lt {α : Type} {l : List α} {t : Nat} (d : α) (h : t < l.length) :
+    l.getD t d = l[t] := by
+  rw [List.getD_eq_getElem?_getD, List.getElem?_eq_getElem h]
+  rfl
+
+theorem getD_map_of_lt {α β : Type} (l : List α) (f : α → β) {d : Nat} (hd : d < l.length)
+    (x : α) (y : β) : (l.map f).getD d y = f (l.getD d x) := by
+  rw [getD_of_lt _ (by simpa using hd), List.getElem_map, getD_of_lt _ hd]
+
+theorem getD_zipWith_of_lt {f : Int → Int → Int} {l1 l2 : List Int} {i : Nat} (h1 : i < l1.length)
+    (h2 : i < l2.length) : (List.zipWith f l1 l2).getD i 0 = f (l1.getD i 0) (l2.getD i 0) := by
+  rw [getD_of_lt _ (by simp; omega), List.getElem_zipWith, getD_of_lt _ h1, getD_of_lt _ h2]
+
+theorem getD_zipWith_add {a b : List Int} {c : Nat} (ha : c < a.length) (hb : c < b.length) :
+    (List.zipWith Int.add a b).getD c 0 = a.getD c 0 + b.getD c 0 := by
+  rw [getD_of_lt _ (by rw [List.length_zipWith]; exact Nat.lt_min.2 ⟨ha, hb⟩), List.getElem_zipWith, getD_of_lt _ ha, getD_of_lt _ hb]
+  rfl
 
 end
 

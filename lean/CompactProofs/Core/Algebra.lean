@@ -1,21 +1,20 @@
 module
 
-public import CompactProofs.MaxOfK.Semantics
-
 /-!
-# Algebra over an abstract ordered field
+# Finite sums and algebra over an abstract ordered field
 
-Small lemmas over core's ordered fields (`Lean.Grind.Field` + `Lean.Grind.OrderedRing`)
+`sumTo n f = f 0 + … + f (n - 1)`, the one finite sum of the library (both model families
+state their semantics with it), and small lemmas over core's ordered fields (`Lean.Grind.Field` + `Lean.Grind.OrderedRing`)
 that `grind` does not find by itself: monotonicity of the integer cast, positivity of
 powers of two, cancellation of positive factors, and the laws of `sumTo` (casts,
-distributivity, exchange of two sums, termwise comparison).
+distributivity, exchange of two sums, termwise comparison), over `α` and over `Int` and `Nat`.
 
 ## What is proved
-Exactly the lemmas below, for every ordered field `α` as in `CompactProofs.MaxOfK.Semantics`.
-No facts about `exp` or `sqrt` are used here.
+Exactly the lemmas below, for every ordered field `α` (as in the semantics of both model
+families) and for `Int` and `Nat`. No facts about `exp` or `sqrt` are used here.
 -/
 
-namespace CompactProofs.MaxOfK
+namespace CompactProofs
 
 open Lean.Grind
 
@@ -24,6 +23,11 @@ open Lean.Grind
 attribute [local instance] Ring.intCast Semiring.natCast
 
 set_option linter.unusedSectionVars false
+
+/-- `sumTo n f = f 0 + f 1 + ... + f (n - 1)`. -/
+def sumTo {β : Type} [Add β] [OfNat β 0] : Nat → (Nat → β) → β
+  | 0, _ => 0
+  | n + 1, f => sumTo n f + f n
 
 /-- `2 ^ k` as an integer, computed through `Nat` (fast in the kernel). -/
 def pow2 (k : Nat) : Int := ((2 ^ k : Nat) : Int)
@@ -172,6 +176,94 @@ theorem sumTo_scaled_dot (n : Nat) (f g : Nat → Int) (a b : α) :
   rw [Ring.intCast_mul]
   grind
 
+/-! ## Sums of integers and naturals -/
+
+theorem pow2_add (a b : Nat) : pow2 (a + b) = pow2 a * pow2 b := by
+  simp only [pow2, Nat.pow_add]; rfl
+
+theorem sumTo_add_int (n : Nat) (f g : Nat → Int) :
+    (sumTo n fun i => f i + g i) = sumTo n f + sumTo n g := by
+  induction n with
+  | zero => rfl
+  | succ n ih => simp only [sumTo, ih]; omega
+
+theorem sumTo_mul_int (n : Nat) (B : Int) (f : Nat → Int) :
+    (sumTo n fun i => B * f i) = B * sumTo n f := by
+  induction n with
+  | zero => simp [sumTo]
+  | succ n ih => simp only [sumTo, ih, Int.mul_add]
+
+theorem sumTo_zero_int (n : Nat) : (sumTo n fun _ => (0 : Int)) = 0 := by
+  induction n with
+  | zero => rfl
+  | succ n ih => simp only [sumTo, ih, Int.add_zero]
+
+theorem sumTo_succ_left (n : Nat) (f : Nat → Int) :
+    sumTo (n + 1) f = f 0 + sumTo n fun i => f (i + 1) := by
+  induction n with
+  | zero => simp [sumTo]
+  | succ n ih =>
+    rw [sumTo, ih, sumTo]
+    omega
+
+theorem sumTo_sub_int (n : Nat) (f g : Nat → Int) :
+    (sumTo n fun i => f i - g i) = sumTo n f - sumTo n g := by
+  induction n with
+  | zero => rfl
+  | succ n ih => simp only [sumTo, ih]; omega
+
+theorem sumTo_comm_int (n k : Nat) (f : Nat → Nat → Int) :
+    (sumTo n fun a => sumTo k fun b => f a b) = sumTo k fun b => sumTo n fun a => f a b := by
+  induction n with
+  | zero => exact (sumTo_zero_int k).symm
+  | succ n ih => simp only [sumTo]; rw [ih, ← sumTo_add_int]
+
+theorem sumTo_le_int {n : Nat} {f g : Nat → Int} (h : ∀ i, i < n → f i ≤ g i) :
+    sumTo n f ≤ sumTo n g := by
+  induction n with
+  | zero => exact Int.le_refl _
+  | succ n ih =>
+    simp only [sumTo]
+    have := ih (fun i hi => h i (by omega))
+    have := h n (by omega)
+    omega
+
+theorem sumTo_neg_int (n : Nat) (f : Nat → Int) : (sumTo n fun i => -f i) = -sumTo n f := by
+  induction n with
+  | zero => rfl
+  | succ n ih => simp only [sumTo, ih]; omega
+
+theorem sumTo_mul_right_int (n : Nat) (f : Nat → Int) (B : Int) :
+    (sumTo n fun i => f i * B) = sumTo n f * B := by
+  rw [Int.mul_comm, ← sumTo_mul_int]
+  exact sumTo_congr fun i _ => Int.mul_comm _ _
+
+theorem sumTo_mul_comm (k : Nat) (f g : Nat → Int) :
+    (sumTo k fun j => f j * g j) = sumTo k fun j => g j * f j :=
+  sumTo_congr fun _ _ => Int.mul_comm _ _
+
+theorem sum_append_nat (b : List Nat) : ∀ a : List Nat, (a ++ b).sum = a.sum + b.sum
+  | [] => by simp
+  | x :: a => by
+    simp only [List.cons_append, List.sum_cons, sum_append_nat b a]
+    omega
+
+theorem sum_map_range (g : Nat → Nat) : ∀ n, ((List.range n).map g).sum = sumTo n g
+  | 0 => rfl
+  | n + 1 => by
+    rw [List.range_succ, List.map_append, sum_append_nat, sum_map_range g n]
+    simp [sumTo]
+
+theorem sumTo_le_nat {n : Nat} {f g : Nat → Nat} (h : ∀ j, j < n → f j ≤ g j) :
+    sumTo n f ≤ sumTo n g := by
+  induction n with
+  | zero => exact Nat.le_refl 0
+  | succ n ih =>
+    simp only [sumTo]
+    have := ih (fun j hj => h j (by omega))
+    have := h n (by omega)
+    omega
+
 end
 
-end CompactProofs.MaxOfK
+end CompactProofs
