@@ -1,4 +1,4 @@
-"""The Lean form of the modular-addition certificate (``modadd.lean_certificate``,
+"""The Lean form of the modular-addition certificate (``modadd.tables``, ``modadd.lean_certificate``,
 ``modadd.lean_modules``, ``CompactProofs.ModAdd``): the integer tables are the exact forward pass,
 the Hölder-only certificate never certifies a wrong input (random and trained models), the
 generated seed-1 modules are up to date and about the shipped float32 weights, and (marker
@@ -20,7 +20,8 @@ from compact_proofs.lean.render import lean_theorems_for
 from compact_proofs.modadd import lean_certificate as lc
 from compact_proofs.modadd import lean_modules as lm
 from compact_proofs.modadd import zoo
-from compact_proofs.modadd.brute_force import ExactTables, exact_verdicts
+from compact_proofs.modadd import tables as mt
+from compact_proofs.modadd.brute_force import exact_verdicts
 from compact_proofs.core.modelfile import model_sha256
 from compact_proofs.modadd.model import ModAddConfig, ModAddTransformer
 from compact_proofs.modadd.training import ModAddTrainingConfig, train
@@ -39,35 +40,48 @@ def random_model(p: int, d_mlp: int, seed: int) -> ModAddTransformer:
     return conftest.random_model(cfg, np.random.default_rng(seed), None, model_cls=ModAddTransformer)
 
 
-def lean_certificate(model: ModAddTransformer, n_freqs: int) -> tuple[lc.IntModel, lc.IntTables, lc.LeanCertificate]:
-    im = lc.int_model(model)
-    tab = lc.int_tables(im)
+def lean_certificate(model: ModAddTransformer, n_freqs: int) -> tuple[mt.IntModel, mt.IntTables, lc.LeanCertificate]:
+    im = mt.int_model(model)
+    tab = mt.int_tables(im)
     return im, tab, lc.build_certificate(im, tab, lc.output_frequencies(tab, im)[:n_freqs])
 
 
-def logit_int(im: lc.IntModel, tab: lc.IntTables, a: int, b: int, y: int) -> int:
+def logit_int(im: mt.IntModel, tab: mt.IntTables, a: int, b: int, y: int) -> int:
     """``CompactProofs.ModAdd.logitInt``, in Python."""
     s = im.shift
     mlp = sum(max(tab.pre_int(a, b, n), 0) * tab.m_t[n][y] for n in range(im.d_mlp))
     return tab.lin_c[y] * 2 ** (4 * s + 1) + (tab.ovu[0][a][y] + tab.ovu[1][b][y]) * 2 ** (2 * s) + mlp
 
 
+def exact_logits(model: ModAddTransformer, a: int, b: int) -> list[Fraction]:
+    """The model's real-number forward pass on ``(a, b)``, straight from its float32 weights in
+    ``Fraction``s (the definition of ``CompactProofs.ModAdd.logit``: '=' attends 1/2 to each
+    operand), independent of every table builder."""
+    w = {name: np.vectorize(lambda x: Fraction(float(x)), otypes=[object])(arr) for name, arr in model.weights().items()}
+    p = model.cfg.p
+    resid = [w["W_E"][t] + w["W_pos"][j] for j, t in enumerate((a, b, p))]  # [pos][d_model]
+    heads = sum((Fraction(1, 2) * (resid[0] @ w["W_V"][h]) + Fraction(1, 2) * (resid[1] @ w["W_V"][h])) @ w["W_O"][h]
+                for h in range(model.cfg.n_heads))
+    stream = resid[2] + heads  # [d_model]
+    post = np.array([max(x, Fraction(0)) for x in stream @ w["W_in"] + w["b_in"]], dtype=object)  # [d_mlp]
+    return list((stream + post @ w["W_out"] + w["b_out"]) @ w["W_U"])  # [p]
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_integer_tables_are_the_exact_forward_pass(seed):
-    """``preInt`` and ``logitInt`` (units u⁴/2 and u⁶/2, u = 2^-shift) are the exact dyadic
-    pre-activations and logits of ``brute_force.ExactTables``."""
+    """``preInt`` and ``logitInt`` (units u⁴/2 and u⁶/2, u = 2^-shift), and the dyadic
+    ``ExactTables.logits`` read from the same tables, are the exact forward pass."""
     model = random_model(7, 12, seed)
-    im, tab = lc.int_model(model), lc.int_tables(lc.int_model(model))
-    et = ExactTables.from_model(model)
+    im = mt.int_model(model)
+    tab = mt.int_tables(im)
+    et = mt.ExactTables.from_int(im, tab)
     s = im.shift
     for a, b in [(0, 0), (3, 5), (6, 1)]:
-        for n in range(im.d_mlp):
-            exact = (Fraction(int(et.q.num[n])) * Fraction(2) ** et.q.exp + Fraction(int(et.Q0.num[a][n])) * Fraction(2) ** et.Q0.exp
-                     + Fraction(int(et.Q1.num[b][n])) * Fraction(2) ** et.Q1.exp)
-            assert Fraction(tab.pre_int(a, b, n), 2 ** (4 * s + 1)) == exact
+        truth = exact_logits(model, a, b)
         nums, e = et.logits(a, b)
         for y in range(7):
-            assert Fraction(logit_int(im, tab, a, b, y), 2 ** (6 * s + 1)) == Fraction(nums[y]) * Fraction(2) ** e
+            assert Fraction(logit_int(im, tab, a, b, y), 2 ** (6 * s + 1)) == truth[y]
+            assert Fraction(nums[y]) * Fraction(2) ** e == truth[y]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -122,7 +136,7 @@ def test_seed1_weights_in_lean_are_the_float32_weights():
     """Every row literal of the generated model decodes to the integer mantissas of the shipped
     float32 weights (transposed where the Lean model stores them transposed)."""
     model, _ = zoo.load_model(SEED1)
-    im = lc.int_model(model)
+    im = mt.int_model(model)
     w = model.weights()
     text = (REPO / "lean/CompactProofs/Generated/ModAddP59Seed1/Model.lean").read_text(encoding="utf-8")
     assert re.search(r"^  shift := (\d+)$", text, re.M).group(1) == str(im.shift)
@@ -141,7 +155,7 @@ def test_seed1_weights_in_lean_are_the_float32_weights():
 # Lean kernel: a tiny trained model through the same renderer
 
 
-def _write(root: Path, im: lc.IntModel, tab: lc.IntTables, cert: lc.LeanCertificate, module_root: str = TINY_ROOT) -> None:
+def _write(root: Path, im: mt.IntModel, tab: mt.IntTables, cert: lc.LeanCertificate, module_root: str = TINY_ROOT) -> None:
     texts = lm.render_modules(im, tab, cert, root=module_root, model_name="tinyModAdd", theorem_name="tiny_modadd_accuracy",
                               command="tests", source="tests", model_sha256="0" * 64)
     for name, text in texts.items():

@@ -38,53 +38,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 
-from ..core.exact import Dyadic
 from .model import ModAddTransformer, all_inputs
+from .tables import ExactTables
 
 _U = 2.0**-53
-
-
-@dataclass(frozen=True)
-class ExactTables:
-    """The exact dyadic tables of the module docstring (each a ``Dyadic``)."""
-
-    q: Dyadic  # [d_mlp]
-    Q0: Dyadic  # [p, d_mlp]
-    Q1: Dyadic  # [p, d_mlp]
-    r: Dyadic  # [p]
-    R0: Dyadic  # [p, p]
-    R1: Dyadic  # [p, p]
-    M: Dyadic  # [d_mlp, p]
-
-    @staticmethod
-    def from_model(model: ModAddTransformer) -> "ExactTables":
-        p = model.cfg.p
-        w = {name: Dyadic.from_float32(a) for name, a in model.weights().items()}
-        ov = w["W_V"][0] @ w["W_O"][0]
-        for h in range(1, model.cfg.n_heads):
-            ov = ov + w["W_V"][h] @ w["W_O"][h]  # [d_model, d_model]
-        rows = [w["W_E"][:p] + w["W_pos"][j] for j in range(2)]  # [p, d_model] each
-        ovs = [Dyadic(x.num, x.exp - 1) @ ov for x in rows]  # 1/2 (W_E[x] + W_pos[j]) OV  [p, d_model]
-        eq = w["W_E"][p] + w["W_pos"][2]  # [d_model]
-        return ExactTables(
-            q=eq @ w["W_in"] + w["b_in"],
-            Q0=ovs[0] @ w["W_in"],
-            Q1=ovs[1] @ w["W_in"],
-            r=(eq + w["b_out"]) @ w["W_U"],
-            R0=ovs[0] @ w["W_U"],
-            R1=ovs[1] @ w["W_U"],
-            M=w["W_out"] @ w["W_U"],
-        )
-
-    def logits(self, a: int, b: int) -> tuple[list[int], int]:
-        """Exact logits of input (a, b) as integers times 2**exp: (numerators, exp)."""
-        e_pre = min(self.q.exp, self.Q0.exp, self.Q1.exp)
-        pre = self.q.with_exp(e_pre).num + self.Q0[a].with_exp(e_pre).num + self.Q1[b].with_exp(e_pre).num
-        post = np.array([max(int(x), 0) for x in pre], dtype=object)
-        mlp = Dyadic(np.dot(post, self.M.num), e_pre + self.M.exp)  # [p]
-        e = min(mlp.exp, self.r.exp, self.R0.exp, self.R1.exp)
-        total = mlp.with_exp(e).num + self.r.with_exp(e).num + self.R0[a].with_exp(e).num + self.R1[b].with_exp(e).num
-        return [int(x) for x in total], e
 
 
 def exact_correct(tables: ExactTables, a: int, b: int, p: int) -> bool:

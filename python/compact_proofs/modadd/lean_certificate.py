@@ -4,11 +4,9 @@
 made for the kernel: the MLP's output path ``2^t W_out W_U = coef . basis + resid`` with
 ``basis`` the dyadic Fourier rows of the chosen frequencies, bounded by Hoelder's inequality
 only (``lo_n <= resid[n, c] <= lo_n + spread_n``; no Cauchy-Schwarz term, no square roots) and
-with no exact neurons. This module computes, in exact Python integers:
+with no exact neurons. This module computes, in exact Python integers from the tables of
+``tables`` (``IntModel``, ``IntTables``):
 
-* ``IntModel``: the weights as integers over one power of two (the Lean ``Model``);
-* ``IntTables``: the tables of ``CompactProofs.ModAdd.Tables`` (pre-activation parts, direct
-  path, ``W_out W_U``), which the kernel re-verifies by packed products;
 * ``LeanCertificate``: coefficients, residuals, intervals, the packs and their field widths;
 * ``lean_verdicts``: the exact per-input verdicts of the Lean check (a mirror of
   ``rowCount``), which the generated theorems claim.
@@ -27,97 +25,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..core.exact import Dyadic
 from .certificate import fourier_basis
-from .model import ModAddTransformer
-
-Matrix = list[list[int]]
-
-
-def _transpose(a: Matrix) -> Matrix:
-    return [list(col) for col in zip(*a)]
-
-
-def _matmul(a: Matrix, b: Matrix) -> Matrix:
-    """Exact integer product (object arrays of Python ints)."""
-    return np.dot(np.array(a, dtype=object), np.array(b, dtype=object)).tolist()
-
-
-@dataclass(frozen=True)
-class IntModel:
-    """Weights ``W = entry / 2^shift`` laid out as the Lean ``Model`` (heads side by side)."""
-
-    p: int
-    shift: int
-    mats: dict[str, Matrix]  # wE, wPos, wVT, wOT, wInT, bIn, wOut, bOut, wU (Lean layout)
-
-    @property
-    def d_model(self) -> int:
-        return len(self.mats["wU"])
-
-    @property
-    def d_heads(self) -> int:
-        return len(self.mats["wVT"])
-
-    @property
-    def d_mlp(self) -> int:
-        return len(self.mats["wOut"])
-
-
-def int_model(model: ModAddTransformer) -> IntModel:
-    """The exact weights over one common power of two, with W_V, W_O and W_in transposed (one
-    row per output coordinate) and the heads side by side, as the Lean ``Model`` holds them."""
-    w = model.weights()
-    h = model.cfg.n_heads
-    arrays = {
-        "wE": w["W_E"],
-        "wPos": w["W_pos"],
-        "wVT": np.concatenate([w["W_V"][i] for i in range(h)], axis=1).T,  # [h d_head, d_model]
-        "wOT": np.concatenate([w["W_O"][i] for i in range(h)], axis=0).T,  # [d_model, h d_head]
-        "wInT": w["W_in"].T,  # [d_mlp, d_model]
-        "bIn": w["b_in"][None, :],
-        "wOut": w["W_out"],
-        "bOut": w["b_out"][None, :],
-        "wU": w["W_U"],
-    }
-    exact = {name: Dyadic.from_float32(np.ascontiguousarray(a, dtype=np.float32)) for name, a in arrays.items()}
-    shift = max(0, *(-d.exp for d in exact.values()))
-    mats = {name: [[int(x) << (d.exp + shift) for x in row] for row in d.num.tolist()] for name, d in exact.items()}
-    return IntModel(model.cfg.p, shift, mats)
-
-
-@dataclass(frozen=True)
-class IntTables:
-    """The integer tables of ``CompactProofs.ModAdd.Tables``, by operand position j = 0, 1."""
-
-    value: list[Matrix]  # [j][t][e]
-    ov: list[Matrix]  # [j][t][c]
-    pre: list[Matrix]  # [j][t][n]   preTab
-    ovu: list[Matrix]  # [j][t][y]   ovuTab
-    pre_c: list[int]  # [n] sum_c residInt 2 p c W_in[c][n]
-    lin_c: list[int]  # [y] sum_c (residInt 2 p c + b_out[c]) W_U[c][y]
-    m_t: Matrix  # [n][y]  W_out W_U
-    pre_const: list[int]  # [n] preConst
-
-    def pre_int(self, a: int, b: int, n: int) -> int:
-        return self.pre[0][a][n] + self.pre[1][b][n] + self.pre_const[n]
-
-
-def int_tables(im: IntModel) -> IntTables:
-    """Exact tables (the same sums as the Lean definitions)."""
-    mats, p, s = im.mats, im.p, im.shift
-    resid = [[[x + y for x, y in zip(mats["wE"][t], mats["wPos"][j])] for t in range(p)] for j in range(2)]
-    w_v, w_o, w_in = (_transpose(mats[name]) for name in ("wVT", "wOT", "wInT"))
-    value = [_matmul(resid[j], w_v) for j in range(2)]
-    ov = [_matmul(value[j], w_o) for j in range(2)]
-    pre = [_matmul(ov[j], w_in) for j in range(2)]
-    ovu = [_matmul(ov[j], mats["wU"]) for j in range(2)]
-    eq = [x + y for x, y in zip(mats["wE"][p], mats["wPos"][2])]
-    pre_c = _matmul([eq], w_in)[0]
-    lin_c = _matmul([[x + y for x, y in zip(eq, mats["bOut"][0])]], mats["wU"])[0]
-    pre_const = [c * 2 ** (2 * s + 1) + b * 2 ** (3 * s + 1) for c, b in zip(pre_c, mats["bIn"][0])]
-    return IntTables(value, ov, pre, ovu, pre_c, lin_c, _matmul(mats["wOut"], mats["wU"]), pre_const)
-
+from .tables import IntModel, IntTables, Matrix
 
 @dataclass(frozen=True)
 class LeanCertificate:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..core.modelfile import model_sha256
 from ..core.provenance import REPO_ROOT
 from ..lean.generate import GenerationError, Generated, Generator, Option
-from . import lean_certificate, lean_modules
+from . import lean_certificate, lean_modules, tables
 from .zoo import load_model, record_path
 
 P = 59
@@ -22,8 +22,8 @@ def render_modadd_theorem(command: str, seed: int, freqs: int) -> Generated:
     """The sharded theorem of the p = 59 zoo model ``seed``, certifying every input."""
     path = record_path(P, seed)
     model, _ = load_model(path)
-    im = lean_certificate.int_model(model)
-    tab = lean_certificate.int_tables(im)
+    im = tables.int_model(model)
+    tab = tables.int_tables(im)
     cert = lean_certificate.build_certificate(im, tab, lean_certificate.output_frequencies(tab, im)[:freqs])
     if cert.certified < P * P:
         raise GenerationError(f"{path}: the certificate with {freqs} frequencies certifies {cert.certified} inputs, fewer than all {P * P}")
