@@ -29,7 +29,12 @@ def test_certify_small_model_writes_consistent_report(tmp_path):
     markdown = (tmp_path / "report.md").read_text()
     assert f"**{exact:,}** of 512" in markdown
     assert "Lean check skipped" in markdown
-    assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+    page = (tmp_path / "report.html").read_text()
+    assert page.startswith("<!doctype html>")
+    assert "<title>compact-proofs certify: Max-of-3 seed 1</title>" in page
+    assert "<table>" in page and "<td>cubic_paper</td>" in page and f"<strong>{exact:,}</strong> of 512" in page
+    assert "<pre" not in page  # rendered, not Markdown shown verbatim
+    assert '<img src="bound_vs_flops.svg"' in page
 
 
 def test_certify_refuses_an_unsound_strategy(tmp_path, monkeypatch):

@@ -249,6 +249,9 @@ def test_cli_subcommands(tmp_path, capsys):
     assert main(["modadd", "report", "--model", str(path), "--out", str(out), "--modes", "8", "--grid", "8"]) == 0
     report = (out / "report.md").read_text()
     assert "paper's bound" in report and "Accuracy certificates" in report
+    page = (out / "report.html").read_text()
+    assert "<title>Modular addition (pizza): certified quadrature bounds and exact accuracy</title>" in page
+    assert "<table>" in page and "<pre" not in page
     with pytest.raises(SystemExit):
         main(["modadd", "bound", "--model", str(tmp_path / "missing.json")])
     assert "missing.json: no such model record" in capsys.readouterr().err

@@ -152,5 +152,9 @@ def test_cli_certify_and_recheck(tmp_path, capsys):
     data = json.loads(cert_path.read_text())
     data["claimed_correct"] = claimed + 1
     cert_path.write_text(json.dumps(data))
-    assert main(["modadd", "certify", "--model", str(path), "--check", str(cert_path)]) == 2
+    assert main(["modadd", "certify", "--model", str(path), "--check", str(cert_path)]) == 1  # rejected
     assert f"{cert_path}: claims {claimed + 1}" in capsys.readouterr().err
+    data["model_sha256"] = "0" * 64
+    cert_path.write_text(json.dumps(data))
+    assert main(["modadd", "certify", "--model", str(path), "--check", str(cert_path)]) == 2  # another model's: bad input
+    assert "model_sha256 does not match" in capsys.readouterr().err

@@ -133,19 +133,19 @@ def test_sweep_rows_outputs_and_instant_rerun(models, tmp_path):
             assert Fraction(r["bound"]) == Fraction(r["correct_lower_bound"], model.config.n_inputs)
             assert r["normalised_bound"] == pytest.approx(r["accuracy_bound"] / rows["brute_force"]["accuracy_bound"])
     paths = sweep.write_outputs(first, tmp_path / "out")
-    assert set(paths) == {"csv", "png", "svg", "report"}
+    assert set(paths) == {"csv", "png", "svg", "report", "html"}
     assert sweep.read_csv(paths["csv"]) == first.rows
     report = paths["report"].read_text()
     assert "**failed: 0**" in report and "| cubic_paper | 3 |" in report and "pareto.png" in report
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    before = {k: p.read_bytes() for k, p in paths.items() if k != "report"}
+    before = {k: p.read_bytes() for k, p in paths.items() if k not in ("report", "html")}  # these carry times
 
     counting = CountingExecutor()
     second = run(models, FAST, tmp_path / "cache", counting)
     assert counting.ran == [] and (second.n_cached, second.n_run) == (9, 0)
     assert second.rows == first.rows  # seconds included: they come from the cache
     again = sweep.write_outputs(second, tmp_path / "out")
-    assert {k: p.read_bytes() for k, p in again.items() if k != "report"} == before  # byte-identical CSV, PNG, SVG
+    assert {k: p.read_bytes() for k, p in again.items() if k not in ("report", "html")} == before  # byte-identical CSV, PNG, SVG
 
 
 def test_interrupted_sweep_resumes(models, tmp_path):
@@ -283,6 +283,9 @@ def test_command_line(model_paths, tmp_path, capsys):
     assert "3 jobs: 0 from the cache, 3 run, 0 failed" in out
     assert (tmp_path / "sweep.csv").exists() and (tmp_path / "report.md").exists() and (tmp_path / "pareto.svg").exists()
     assert list((tmp_path / "cache").rglob("*.json"))
+    page = (tmp_path / "report.html").read_text()
+    assert "<title>Strategy sweep</title>" in page and "<table>" in page and "<pre" not in page
+    assert "<h2>Provenance</h2>" in page and '<img src="pareto.png"' in page
     assert sweep.main(["--strategies", "nothing-like-this", "--model", str(model_paths[0]), "--out", str(tmp_path)]) == 2
     assert "matches no registered strategy" in capsys.readouterr().err
     assert sweep.main(["--model", str(tmp_path / "missing.json"), "--out", str(tmp_path)]) == 2

@@ -1,26 +1,87 @@
 """The ``compact-proofs`` command line."""
 
+# Only light modules are imported here: torch, the provers and matplotlib load inside the
+# commands that use them, so that ``--help`` answers in a fraction of a second.
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from . import __version__
-from .core.modelfile import ModelFileError, model_sha256
-from .core.progress import Progress
+from .core.modelfile import model_sha256
+from .core.progress import Progress, say, set_progress
 from .core.provenance import REPO_ROOT, repo_relative
-from .lean.bridge import LeanCheckError
 from .lean.generate import COMMAND as GENERATE_COMMAND
-from .lean.generate import GenerationError, Generator, run_all
+from .lean.generate import Generator, run_all
 from .maxofk import zoo
-from .maxofk.model import MaxOfKConfig
+from .maxofk.config import MaxOfKConfig
 from .maxofk.sweep import add_sweep_command
-from .modadd.certificate import CertificateError
 from .modadd.cli import add_modadd_command
+
+EXIT_STATUS = """\
+exit status:
+  0  success
+  1  a check rejected: the Lean check failed, generated Lean modules are out of date,
+     a certificate claims more than its exact check certifies, or a sweep job failed
+     (an unsound bound counts as failed)
+  2  bad input: unknown option or strategy name (refused before any work starts),
+     unreadable model, record or certificate file, missing Lean toolchain
+"""
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Appends ``(default: ...)`` to an option's help unless the help already names its default.
+
+    Flags (default False) and options without a default (None) get nothing; epilogs keep their lines.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of every (sub)command: ``HelpFormatter``, and optionally arguments added on first use.
+
+    ``populate(parser)``, when given, runs the first time the parser parses or prints help, so that
+    a subcommand whose arguments need heavy imports (``lean generate``) costs nothing otherwise.
+    """
+
+    def __init__(self, *args: Any, populate: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._populate = populate
+
+    def _populated(self) -> None:
+        if self._populate is not None:
+            populate, self._populate = self._populate, None
+            populate(self)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[no-untyped-def]
+        self._populated()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._populated()
+        return super().format_help()
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (a clear usage error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _parse_seeds(args: argparse.Namespace) -> list[int]:
@@ -115,16 +176,15 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
 
 def cmd_certify(args: argparse.Namespace) -> int:
     from .maxofk.certify import certify
-
-    path = args.model or zoo.record_path(args.seed, args.directory)
     from .maxofk.strategies import select
 
+    path = args.model or zoo.record_path(args.seed, args.directory)
     try:
         strategies = tuple(select([s for s in args.strategies.split(",") if s]))
     except ValueError as exc:
         print(f"error: --strategies: {exc}", file=sys.stderr)
         return 2
-    data = certify(path, strategies, args.out, lean=not args.no_lean, float32=args.float32)
+    data = certify(path, strategies, args.out, lean=not args.no_lean, float32=args.float32, say=say)
     lean = data["lean"]
     return 0 if lean is None or lean["ok"] else 1
 
@@ -174,7 +234,7 @@ def cmd_lean_generate(args: argparse.Namespace) -> int:
 
 def add_lean_command(sub: argparse._SubParsersAction) -> None:
     def check_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--jobs", type=int, default=2, help="files built in parallel")
+        p.add_argument("--jobs", type=positive_int, default=2, help="files built in parallel")
         p.add_argument("--clean", action="store_true", help="rebuild everything")
         p.add_argument("--one-process-per-module", action="store_true",
                        help="one Lean process per module instead of persistent build workers (slower; for comparison)")
@@ -189,29 +249,40 @@ def add_lean_command(sub: argparse._SubParsersAction) -> None:
     def generate_args(p: argparse.ArgumentParser, default=None) -> None:
         # defaults only on the outer parser, so that a generator's parser does not reset them
         p.add_argument("--check", action="store_true", default=default or False, help="only compare with the tracked files")
-        p.add_argument("--lean-root", type=Path, default=default or REPO_ROOT / "lean", help="source root (default lean/)")
+        p.add_argument("--lean-root", type=Path, default=default or REPO_ROOT / "lean", help="source root (default: lean/)")
 
-    gen = lean_sub.add_parser("generate", help="write (or --check) the generated modules of every shipped theorem, or of NAME")
+    def add_generators(gen: argparse.ArgumentParser) -> None:
+        # the generators import the provers (torch): only when `lean generate` is used
+        gen_sub = gen.add_subparsers(dest="generator", metavar="NAME")
+        for g in lean_generators().values():
+            p = gen_sub.add_parser(g.name, help=g.description)
+            generate_args(p, argparse.SUPPRESS)
+            for o in g.options:
+                p.add_argument(f"--{o.name}", type=int, default=o.default, help=o.help)
+
+    gen = lean_sub.add_parser("generate", populate=add_generators,
+                              help="write (or --check) the generated modules of every shipped theorem, or of NAME")
     generate_args(gen)
     gen.set_defaults(func=cmd_lean_generate, generator=None)
-    gen_sub = gen.add_subparsers(dest="generator", metavar="NAME")
-    for g in lean_generators().values():
-        p = gen_sub.add_parser(g.name, help=g.description)
-        generate_args(p, argparse.SUPPRESS)
-        for o in g.options:
-            p.add_argument(f"--{o.name}", type=int, default=o.default, help=o.help)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="compact-proofs", description=__doc__)
+    """The ``compact-proofs`` parser; each subcommand sets ``func`` (namespace -> exit status)."""
+    parser = Parser(prog="compact-proofs", description="Machine-checked accuracy bounds for small transformers.",
+                    epilog=EXIT_STATUS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true",
+                           help="no progress bars or progress lines (results, warnings and errors are still printed)")
+    verbosity.add_argument("-v", "--verbose", action="store_true",
+                           help="progress bars even when stderr is not a terminal (e.g. in CI logs)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def model_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--seed", type=int, action="append", help="zoo seed (repeatable; default 123)")
+        p.add_argument("--seed", type=int, action="append", help=f"zoo seed (repeatable; default: {zoo.DEFAULT_SEED})")
         p.add_argument("--zoo", action="store_true", help="all 151 seeds of the Max-of-4 zoo")
         p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
-        p.add_argument("--jobs", type=int, default=1, help="worker processes")
+        p.add_argument("--jobs", type=positive_int, default=1, help="worker processes")
 
     p = sub.add_parser("train", help="(re)train Max-of-K models and write their weights and records")
     model_args(p)
@@ -219,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder for the new weights and records, never the shipped zoo (default: %(default)s)")
     default = MaxOfKConfig()
     for name in ("d_vocab", "n_ctx", "d_model", "d_head"):
-        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(default, name), help=f"default {getattr(default, name)}")
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(default, name), help=name.replace("_", " "))
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("brute-force", help="exact accuracy over the whole input space")
@@ -232,11 +303,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .maxofk.certify import DEFAULT_STRATEGIES
 
     p = sub.add_parser("certify", help="the main job: brute force, strategies, certificates, Lean check, report")
-    p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help=f"zoo seed (default {zoo.DEFAULT_SEED})")
+    p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help="zoo seed")
     p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
     p.add_argument("--model", type=Path, help="a model record (.json) instead of a zoo seed")
     p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
-                   help="comma-separated strategy names or globs (`compact-proofs strategies` lists them; default: %(default)s)")
+                   help="comma-separated strategy names or globs (`compact-proofs strategies` lists them)")
     p.add_argument("--out", type=Path, default=Path("results/certify"), help="report folder")
     p.add_argument("--no-lean", action="store_true", help="skip the Lean check")
     p.add_argument("--float32", action="store_true", help="also count the plain float32 forward pass (about 40 s)")
@@ -252,16 +323,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def input_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that mean bad input (exit status 2).
+
+    Called only once an exception is raised: ``modadd.certificate`` loads torch.
+    """
+    from .core.modelfile import ModelFileError
+    from .lean.generate import GenerationError
+    from .lean.toolchain import LeanCheckError
+    from .modadd.certificate import CertificateError
+
+    return ModelFileError, LeanCheckError, CertificateError, GenerationError
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     args = build_parser().parse_args(argv)
+    set_progress(False if args.quiet else True if args.verbose else None)
     try:
         return args.func(args)
-    except (ModelFileError, LeanCheckError, CertificateError, GenerationError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # stdout piped into a reader that stopped early (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except input_errors() as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

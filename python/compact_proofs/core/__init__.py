@@ -1,1 +1,1 @@
-"""The shared core: exact arithmetic, model files, seeds, provenance, progress. Names no model family."""
+"""The shared core: exact arithmetic, model files, seeds, provenance, progress, HTML reports. Names no model family."""

@@ -1,4 +1,9 @@
-"""A dependency-free progress bar on stderr (quiet when stderr is not a terminal unless forced)."""
+"""Progress output: a dependency-free progress bar on stderr and progress lines on stdout.
+
+By default bars are drawn only when stderr is a terminal (or ``COMPACT_PROOFS_PROGRESS=1``) and
+progress lines are always printed; the command line's ``-q`` switches both off and ``-v`` forces
+the bars on (``set_progress``). Worker processes started by fork inherit the setting.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,28 @@ from typing import Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
+# None: automatic; True / False: forced by ``-v`` / ``-q``
+_forced: bool | None = None
+
+
+def set_progress(enabled: bool | None) -> None:
+    """Force progress output on (``-v``), off (``-q``), or back to automatic (None)."""
+    global _forced
+    _forced = enabled
+
+
+def progress_enabled() -> bool:
+    """Whether a progress bar with ``enabled=None`` is drawn: as forced, else when stderr is a terminal."""
+    if _forced is not None:
+        return _forced
+    return sys.stderr.isatty() or os.environ.get("COMPACT_PROOFS_PROGRESS") == "1"
+
+
+def say(line: str) -> None:
+    """Print a progress line (one step of a long command) on stdout, unless progress is switched off."""
+    if _forced is not False:
+        print(line, flush=True)
+
 
 class Progress:
     """Counts work units and redraws one status line at most every ``interval`` seconds."""
@@ -16,7 +43,7 @@ class Progress:
     def __init__(self, total: int, desc: str, *, enabled: bool | None = None, interval: float = 0.5):
         self.total, self.desc, self.count = total, desc, 0
         if enabled is None:
-            enabled = sys.stderr.isatty() or os.environ.get("COMPACT_PROOFS_PROGRESS") == "1"
+            enabled = progress_enabled()
         self.enabled, self.interval = enabled, interval
         self.start = self._last = time.perf_counter()
         self.postfix = ""

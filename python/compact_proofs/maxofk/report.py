@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
 
 from ..core.provenance import provenance_markdown
+from ..core.report_html import markdown_to_html
 
 
 def _lean_status(row: dict[str, Any], lean_ran: bool) -> str:
@@ -79,10 +79,5 @@ def write_report(out_dir: Path, data: dict[str, Any]) -> list[Path]:
     paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")
     markdown = report_markdown(data)
     paths[1].write_text(markdown)
-    paths[2].write_text(
-        "<!doctype html><meta charset=utf-8><title>compact-proofs report</title>"
-        "<body style='font-family:sans-serif;max-width:70em'><pre style='white-space:pre-wrap'>"
-        + html.escape(markdown)
-        + "</pre><img src='bound_vs_flops.svg' alt='bound against proof length'></body>\n"
-    )
+    paths[2].write_text(markdown_to_html(markdown))
     return paths

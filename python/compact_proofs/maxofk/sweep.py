@@ -18,8 +18,8 @@ known for the model (run in this sweep or found in the cache), a count above the
 turns the row into an error: no unsound bound is ever reported.
 
 Outputs (``write_outputs``): ``sweep.csv`` (one row per model x strategy, ``CSV_COLUMNS``),
-``report.md`` (summary, the per-strategy table, failures, provenance) and ``pareto.png`` /
-``pareto.svg`` (``plots.plot_pareto``).
+``report.md`` (summary, the per-strategy table, failures, provenance), its HTML rendering
+``report.html`` and ``pareto.png`` / ``pareto.svg`` (``plots.plot_pareto``).
 
 Time complexity: one run of each uncached strategy per model, plus O(jobs) cache reads.
 """
@@ -43,15 +43,16 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from ..core.modelfile import ModelFileError, model_sha256
 from ..core.progress import Progress
 from . import zoo
-from .model import MaxOfKConfig, MaxOfKTransformer
+from .config import MaxOfKConfig
 from .plots import REFERENCE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CACHE_FORMAT = "compact-proofs/sweep-result"
 CACHE_VERSION = 1
@@ -205,6 +206,7 @@ def check_result(data: dict[str, Any], strategy: str, n_inputs: int) -> None:
 def run_job(job: Job) -> dict[str, Any]:
     """Run one job; never raises. Returns ``{"result": {...}}`` or ``{"error": msg, "traceback": text}``."""
     try:
+        from .model import MaxOfKTransformer
         from .strategies import run_strategy
         from .tables import ModelTables
 
@@ -592,7 +594,8 @@ def report_markdown(outcome: SweepOutcome, title: str = "Strategy sweep", plot_s
 
 
 def write_outputs(outcome: SweepOutcome, out_dir: Path) -> dict[str, Path]:
-    """Write sweep.csv, report.md and (when some job succeeded) pareto.png / pareto.svg into ``out_dir``."""
+    """Write sweep.csv, report.md, report.html and (when some job succeeded) pareto.png / pareto.svg into ``out_dir``."""
+    from ..core.report_html import markdown_to_html
     from .plots import plot_pareto
 
     out_dir = Path(out_dir)
@@ -601,8 +604,11 @@ def write_outputs(outcome: SweepOutcome, out_dir: Path) -> dict[str, Path]:
     plotted = any(not r["error"] for r in outcome.rows)
     if plotted:
         paths["png"], paths["svg"] = plot_pareto(outcome.rows, out_dir / "pareto")
+    markdown = report_markdown(outcome, plot_stem="pareto" if plotted else None)
     paths["report"] = out_dir / "report.md"
-    paths["report"].write_text(report_markdown(outcome, plot_stem="pareto" if plotted else None))
+    paths["report"].write_text(markdown)
+    paths["html"] = out_dir / "report.html"
+    paths["html"].write_text(markdown_to_html(markdown))
     return paths
 
 
@@ -636,14 +642,14 @@ def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
     p = subparsers.add_parser("sweep", help="run proof strategies over zoo models (cached, resumable)")
     p.add_argument("--strategies", nargs="+", default=["*"], metavar="NAME",
                    help="strategy names or glob patterns, e.g. cubic 'subcubic:*' (default: all registered)")
-    p.add_argument("--seeds", type=int, nargs="+", metavar="SEED", help="zoo seeds (default 123 unless --zoo or --model)")
+    p.add_argument("--seeds", type=int, nargs="+", metavar="SEED", help=f"zoo seeds (default: {zoo.DEFAULT_SEED} unless --zoo or --model)")
     p.add_argument("--zoo", action="store_true", help="all 151 seeds of the Max-of-4 zoo")
     p.add_argument("--model", type=Path, action="append", help="a model record (.json), repeatable")
     p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="zoo folder (default: the shipped Max-of-4 zoo)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (0: run in this process; with --ray local: CPUs)")
     p.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster at ADDRESS ('local' starts a local instance)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--cache", type=Path, help="cache folder (default OUT/cache)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    p.add_argument("--cache", type=Path, help="cache folder (default: OUT/cache)")
     p.set_defaults(func=cmd_sweep)
     return p
 

@@ -19,10 +19,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.modelfile import ZOO_DIR, ModelRecord, npz_bytes, read_record_json, read_weights
-from .model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
+from .config import PARAMETER_NAMES, MaxOfKConfig
+
+if TYPE_CHECKING:
+    from .model import MaxOfKTransformer
 
 FORMAT = "compact-proofs/max-of-k-model"
 VERSION = 1
@@ -74,6 +77,8 @@ def read_record(path: Path) -> MaxOfKRecord:
 
 def load_model(path_or_seed: Path | str | int = DEFAULT_SEED, directory: Path = MAX_OF_4_DIR) -> tuple[MaxOfKTransformer, MaxOfKRecord]:
     """Load a model from its JSON record path, or a zoo seed; validates everything."""
+    from .model import MaxOfKTransformer  # torch: loaded only when a model is, not by ``--help``
+
     path = record_path(path_or_seed, directory) if isinstance(path_or_seed, int) else Path(path_or_seed)
     record = read_record(path)
     weights = read_weights(path.parent / record.weights_file, record.config, record.sha256)

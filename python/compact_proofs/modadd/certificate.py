@@ -66,6 +66,10 @@ class CertificateError(ValueError):
         self.path, self.problem = Path(path), problem
 
 
+class CertificateRejected(CertificateError):
+    """A well-formed certificate of the model whose exact check certifies fewer inputs than it claims."""
+
+
 @dataclass(frozen=True)
 class OutputFourierCertificate:
     """The witness: frequencies F, basis precision, ``coef * 2**coef_exp`` [d_mlp, 2|F|] and the
@@ -208,8 +212,8 @@ def check(
     model: ModAddTransformer, cert: OutputFourierCertificate, *, tables: ExactTables | None = None, source: Path | str = "certificate"
 ) -> CertificateCheck:
     """Exact per-input verdicts of the certificate (module docstring). Raises ``CertificateError``
-    (naming ``source``) if the certificate belongs to another model or claims more inputs than it
-    certifies.
+    (naming ``source``) if the certificate belongs to another model, ``CertificateRejected`` if it
+    claims more inputs than it certifies.
 
     Time: O(|F| p^2 d_mlp + p^2 d_mlp + |F| p^3) exact integer operations."""
     start = time.perf_counter()
@@ -254,7 +258,7 @@ def check(
     mads = multiply_adds(p, d_mlp, len(cert.freqs), len(exact))
     result = CertificateCheck(verdicts, mads, p**3 * d_mlp, time.perf_counter() - start)
     if cert.claimed_correct > result.certified:
-        raise CertificateError(source, f"claims {cert.claimed_correct} correct inputs but certifies only {result.certified}")
+        raise CertificateRejected(source, f"claims {cert.claimed_correct} correct inputs but certifies only {result.certified}")
     return result
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 from ..core.modelfile import ModelFileError, model_sha256
 from . import zoo
-from .certificate import CertificateError
 
 
 def _paths(args: argparse.Namespace) -> list[Path]:
@@ -82,7 +82,7 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
 def cmd_certify(args: argparse.Namespace) -> int:
     from ..core.provenance import REPO_ROOT
     from ..lean.render import lean_theorems_for
-    from .certificate import check, find_certificate, read_certificate
+    from .certificate import CertificateError, CertificateRejected, check, find_certificate, read_certificate
 
     paths = _paths(args)
     if args.check and len(paths) != 1:
@@ -91,7 +91,11 @@ def cmd_certify(args: argparse.Namespace) -> int:
         model, _ = zoo.load_model(path)
         if args.check:
             cert = read_certificate(args.check)
-            result = check(model, cert, source=args.check)
+            try:
+                result = check(model, cert, source=args.check)
+            except CertificateRejected as exc:  # a check that ran and said no: exit status 1, not bad input
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
         else:
             cert, result = find_certificate(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
             out = cert.write(args.out / f"{path.stem}.json")
@@ -133,7 +137,7 @@ def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
 
     def with_models(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--model", type=Path, action="append", help="JSON record (repeatable); default: every model in --directory")
-        p.add_argument("--directory", type=Path, default=zoo.MODADD_DIR)
+        p.add_argument("--directory", type=Path, default=zoo.MODADD_DIR, help="model folder (default: the shipped zoo)")
         return p
 
     def with_bound(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -142,16 +146,16 @@ def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
         return p
 
     train = sub.add_parser("train", help="train models (single-threaded; run under nice)")
-    train.add_argument("--seed", type=int, action="append", required=True)
-    train.add_argument("--p", type=int, default=59)
-    train.add_argument("--d-model", type=int, default=128)
-    train.add_argument("--d-head", type=int, default=32)
-    train.add_argument("--n-heads", type=int, default=4)
-    train.add_argument("--d-mlp", type=int, default=512)
-    train.add_argument("--epochs", type=int, default=4000)
-    train.add_argument("--weight-decay", type=float, default=1.0)
-    train.add_argument("--lr", type=float, default=1e-3)
-    train.add_argument("--directory", type=Path, default=zoo.MODADD_DIR)
+    train.add_argument("--seed", type=int, action="append", required=True, help="training seed (repeatable)")
+    train.add_argument("--p", type=int, default=59, help="the modulus")
+    train.add_argument("--d-model", type=int, default=128, help="residual stream width")
+    train.add_argument("--d-head", type=int, default=32, help="attention head width")
+    train.add_argument("--n-heads", type=int, default=4, help="attention heads")
+    train.add_argument("--d-mlp", type=int, default=512, help="MLP neurons")
+    train.add_argument("--epochs", type=int, default=4000, help="full-batch training epochs")
+    train.add_argument("--weight-decay", type=float, default=1.0, help="AdamW weight decay")
+    train.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate")
+    train.add_argument("--directory", type=Path, default=zoo.MODADD_DIR, help="folder the models are written to (default: the shipped zoo)")
     train.set_defaults(func=cmd_train)
     analyse = with_models(sub.add_parser("analyse", help="Fourier explanation per neuron and cluster"))
     analyse.add_argument("--neurons", type=Path, help="also write the per-neuron table (JSON) here")
@@ -164,9 +168,9 @@ def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     certify.add_argument("--max-freqs", type=int, default=None, help="largest number of output frequencies tried")
     certify.add_argument("--check", type=Path, help="re-check this certificate file instead of searching (with one --model)")
     certify.set_defaults(func=cmd_certify)
-    report = with_bound(with_models(sub.add_parser("report", help="everything, Markdown + JSON + PNG plots")))
-    report.add_argument("--out", type=Path, default=Path("build/modadd-report"))
-    report.add_argument("--no-plots", action="store_true")
+    report = with_bound(with_models(sub.add_parser("report", help="everything, Markdown + HTML + JSON + PNG plots")))
+    report.add_argument("--out", type=Path, default=Path("build/modadd-report"), help="report folder")
+    report.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     report.set_defaults(func=cmd_report)
     return parser
 
@@ -176,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="compact-proofs")
     add_modadd_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
+    from .certificate import CertificateError
+
     try:
         return args.func(args)
     except (ModelFileError, CertificateError) as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.report_html import markdown_to_html
 from .bound import actual_error, certify_cluster, fourier_mode_bound
 from .brute_force import brute_force
 from .certificate import find_certificate
@@ -253,7 +254,7 @@ def plot_model(model: ModAddTransformer, out_dir: Path, name: str) -> list[Path]
 
 
 def write_report(rows: list[dict[str, Any]], out_dir: Path, plots: list[Path]) -> list[Path]:
-    """``report.md`` and ``report.json`` in ``out_dir``; returns their paths."""
+    """``report.md``, ``report.html`` and ``report.json`` in ``out_dir``; returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md = ["# Modular addition (pizza): certified quadrature bounds and exact accuracy", ""]
     for row in rows:
@@ -263,7 +264,9 @@ def write_report(rows: list[dict[str, Any]], out_dir: Path, plots: list[Path]) -
         md.append(f"- `{row['name']}`: {acc}; {why}.")
     md += ["", summary_table(rows), ""]
     md += [f"![{p.stem}]({p.name})" for p in plots]
-    paths = [out_dir / "report.md", out_dir / "report.json"]
-    paths[0].write_text("\n".join(md) + "\n")
-    paths[1].write_text(json.dumps(rows, indent=1, default=str) + "\n")
+    markdown = "\n".join(md) + "\n"
+    paths = [out_dir / "report.md", out_dir / "report.html", out_dir / "report.json"]
+    paths[0].write_text(markdown)
+    paths[1].write_text(markdown_to_html(markdown))
+    paths[2].write_text(json.dumps(rows, indent=1, default=str) + "\n")
     return paths

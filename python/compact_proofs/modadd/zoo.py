@@ -12,10 +12,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.modelfile import ZOO_DIR, ModelRecord, npz_bytes, read_record_json, read_weights
-from .model import PARAMETER_NAMES, ModAddConfig, ModAddTransformer
+
+# .model imports torch: imported where a model is handled, so that ``compact-proofs --help`` stays fast
+if TYPE_CHECKING:
+    from .model import ModAddConfig, ModAddTransformer
 
 FORMAT = "compact-proofs/modadd-model"
 VERSION = 1
@@ -45,6 +48,8 @@ def save_model(
     model: ModAddTransformer, seed: int, training: dict[str, Any], metrics: dict[str, Any], directory: Path = MODADD_DIR
 ) -> Path:
     """Write ``p{p}-seed-XXXXX.npz`` and ``.json``; returns the JSON path."""
+    from .model import PARAMETER_NAMES
+
     directory.mkdir(parents=True, exist_ok=True)
     data = npz_bytes(model.weights(), PARAMETER_NAMES)
     path = record_path(model.cfg.p, seed, directory)
@@ -57,12 +62,16 @@ def save_model(
 
 def read_record(path: Path) -> ModAddRecord:
     """Parse and check a JSON record; raises ``ModelFileError`` naming the file."""
+    from .model import ModAddConfig
+
     config, data = read_record_json(path, FORMAT, VERSION, ModAddConfig.from_dict)
     return ModAddRecord(config, data["seed"], data["training"], data["metrics"], data["sha256"], data["weights_file"])
 
 
 def load_model(path: Path | str) -> tuple[ModAddTransformer, ModAddRecord]:
     """Load a model from its JSON record path; validates record, checksum and every array."""
+    from .model import ModAddTransformer
+
     path = Path(path)
     record = read_record(path)
     weights = read_weights(path.parent / record.weights_file, record.config, record.sha256)
