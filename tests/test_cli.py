@@ -33,17 +33,17 @@ def automatic_progress(monkeypatch):
     monkeypatch.setattr(progress, "_forced", None)
 
 
-def test_help_imports_neither_torch_nor_matplotlib():
-    """Building the parser and every subcommand's help but ``lean generate``'s (whose generators
-    import the provers) stays light: in a fresh interpreter, as other tests import torch."""
+def test_help_imports_neither_torch_nor_matplotlib_nor_mpmath():
+    """Building the parser and every subcommand's help stays light (the generators and provers
+    import torch and mpmath when they run): in a fresh interpreter, as other tests import torch."""
     code = (
         "import argparse, inspect, sys\n"
         "from compact_proofs.cli import build_parser\n"
         + inspect.getsource(_subparsers)
         + "parser = build_parser()\n"
-        "helps = [parser.format_help()] + [p.format_help() for words, p in _subparsers(parser).items() if words != 'lean generate']\n"
+        "helps = [parser.format_help()] + [p.format_help() for p in _subparsers(parser).values()]\n"
         "assert len(helps) > 15, len(helps)\n"
-        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))\n"
+        "print(sorted(m for m in ('torch', 'matplotlib', 'mpmath') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
@@ -110,3 +110,23 @@ def test_missing_model_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and str(missing) in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out.json").exists()
+
+
+def test_quiet_lean_check_prints_the_verdict_and_failures_only(monkeypatch, capsys):
+    from compact_proofs.lean import bridge
+
+    def fake_check(root, *, log, **kwargs):
+        log("[1/2] [built] CompactProofs.A (1.0 s)")
+        return bridge.CheckResult(
+            ok=False, lean_root="lean", build_dir="build/lean", wall_seconds=2.0, errors=["build failed: CompactProofs.B"],
+            modules=[bridge.ModuleBuild("CompactProofs.A", "CompactProofs/A.lean", "built"),
+                     bridge.ModuleBuild("CompactProofs.B", "CompactProofs/B.lean", "failed", output="B.lean:1:0: error: boom")],
+        )
+
+    monkeypatch.setattr(bridge, "check_project", fake_check)
+    assert main(["lean", "check"]) == 1
+    assert "[1/2] [built] CompactProofs.A" in capsys.readouterr().out
+    assert main(["-q", "lean", "check"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "FAILED: Lean check of lean in 2.0 s\n"
+    assert "CompactProofs.B failed" in err and "boom" in err and "[built]" not in err

@@ -31,9 +31,14 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty() or os.environ.get("COMPACT_PROOFS_PROGRESS") == "1"
 
 
+def quiet() -> bool:
+    """Whether progress output is switched off (``-q``)."""
+    return _forced is False
+
+
 def say(line: str) -> None:
     """Print a progress line (one step of a long command) on stdout, unless progress is switched off."""
-    if _forced is not False:
+    if not quiet():
         print(line, flush=True)
 
 

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ..core.progress import quiet, say
 from ..core.provenance import REPO_ROOT
 from .audit import TRUST_LABEL, Finding, audit_source, blank_comments_and_strings, trusts_compiler
 from .axioms import (
@@ -393,10 +394,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             axiom_audit=not args.no_axiom_audit,
             targets=args.targets or None,
             workers=not args.one_process_per_module,
+            log=say,  # per-module lines are progress: `compact-proofs -q` silences them
         )
     except ToolchainNotInstalled as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if quiet():  # the verdict and what went wrong are printed whatever the verbosity
+        for mod in res.modules:
+            if mod.status == "failed":
+                print(f"{mod.name} failed:\n{mod.output}", file=sys.stderr)
+        for error in res.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(("OK" if res.ok else "FAILED") + f": Lean check of {res.lean_root} in {res.wall_seconds:.1f} s")
     return 0 if res.ok else 1
 
 

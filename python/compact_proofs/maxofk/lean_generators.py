@@ -21,12 +21,10 @@ import numpy as np
 from ..core.modelfile import model_sha256
 from ..core.provenance import REPO_ROOT
 from ..lean.generate import GenerationError, Generated, Generator, Option
-from . import lean_export, lean_shards
-from .brute_force import brute_force
-from .ov_certificate import build_certificate, render_lean_module
-from .strategies import gap_classes, get_strategy
-from .tables import ModelTables
 from .zoo import DEFAULT_SEED, load_model, record_path
+
+# The provers and exporters (torch, mpmath) are imported by the generators that run them, so
+# listing the generators (`compact-proofs lean generate --help`) stays fast.
 
 SMALL_RECORD = "python/compact_proofs/zoo/small_max_of_3/seed-00001.json"
 OV_MODULE = "CompactProofs.Generated.OvSmall"
@@ -36,6 +34,10 @@ OV_SIZE = 8  # d_vocab = d_model = d_head
 
 def render_maxof4_theorem(command: str, seed: int) -> Generated:
     """The sharded theorem of zoo seed ``seed``; fails unless the exact checker confirms its bound."""
+    from . import lean_shards
+    from .strategies import get_strategy
+    from .tables import ModelTables
+
     model, _ = load_model(seed)
     tables = ModelTables(model)
     proof = lean_shards.sharded_proof(tables.exact)
@@ -57,6 +59,10 @@ def render_maxof4_theorem(command: str, seed: int) -> Generated:
 
 def render_small_max_of_3(command: str) -> Generated:
     """The three theorems of the small Max-of-3 model; fails unless all three bounds are the exact count."""
+    from . import lean_export
+    from .brute_force import brute_force
+    from .strategies import gap_classes
+
     module, gap_module, cubic_module = (f"CompactProofs.Generated.{n}" for n in ("SmallMaxOf3", "GapSmallMaxOf3", "GapCubicSmallMaxOf3"))
     model, _ = load_model(REPO_ROOT / SMALL_RECORD)
     em = lean_export.exact_model(model)
@@ -107,6 +113,8 @@ def synthetic_ov_weights(seed: int = OV_SEED) -> tuple[np.ndarray, np.ndarray, n
 
 def render_ov_small(command: str) -> Generated:
     """The OV-copying certificate of the synthetic model."""
+    from .ov_certificate import build_certificate, render_lean_module
+
     cert = build_certificate(*synthetic_ov_weights(), module_name=OV_MODULE)
     return Generated({OV_MODULE: render_lean_module(cert, command)}, f"threshold {cert.threshold} of d_vocab {cert.d_vocab}; copying rows {cert.copying_rows}")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from ..core.modelfile import model_sha256
 from ..core.provenance import REPO_ROOT
 from ..lean.generate import GenerationError, Generated, Generator, Option
-from . import lean_certificate, lean_modules, tables
 from .zoo import load_model, record_path
 
 P = 59
@@ -20,6 +19,8 @@ P = 59
 
 def render_modadd_theorem(command: str, seed: int, freqs: int) -> Generated:
     """The sharded theorem of the p = 59 zoo model ``seed``, certifying every input."""
+    from . import lean_certificate, lean_modules, tables  # imported when run: `--help` stays fast
+
     path = record_path(P, seed)
     model, _ = load_model(path)
     im = tables.int_model(model)
