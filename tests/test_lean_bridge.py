@@ -50,6 +50,23 @@ def rules(src: str) -> set[str]:
         ("theorem t : 2 + 2 = 4 := by decide +native", "trusts-compiler"),
         ("theorem t : 2 + 2 = 4 := by decide (config := { native := true })", "trusts-compiler"),
         ("theorem t : True := Lean.ofReduceBool _ _ rfl", "trusts-compiler"),
+        # issue 15's bypasses of a name-only audit: qualified meta-programming API, elaborator
+        # attributes, a macro assembling an option name, opening or entering Lean's namespaces
+        ("def f := Lean.Kernel.Environment.addDeclWithoutChecking", "name"),
+        ("def f := Lean.Kernel.Environment.addDeclWithoutChecking", "meta-command"),
+        ("def f := Lean.modifyEnv", "name"),
+        ("def f := _root_.Lean.Elab.Command.elabCommand", "name"),
+        ("@[tactic foo] def f : Nat := 0", "attribute"),
+        ("@[command_elab foo] def f : Nat := 0", "attribute"),
+        ("@[expose, term_elab foo] def f : Nat := 0", "attribute"),
+        ("attribute [init] f", "attribute"),
+        ('macro "opt" : command => `(set_option $(Lean.mkIdent `debug.skipKernelTC) true)', "meta-command"),
+        ("syntax \"foo\" : term", "meta-command"),
+        ("local notation \"ℝ\" => Nat", "meta-command"),
+        ("open Lean Elab Command", "open"),
+        ("open Lean.Grind Lean.Meta in", "open"),
+        ("namespace Lean.Elab", "namespace"),
+        ("def f := «Lean».Elab", "quoted-name"),
     ],
 )
 def test_banned_constructs_are_rejected(snippet, rule):
@@ -281,6 +298,19 @@ def run_check(lean_root: Path, build: Path, **kw) -> lb.CheckResult:
 
 def status(res: lb.CheckResult, name: str) -> str:
     return next(m.status for m in res.modules if m.name == name)
+
+
+@needs_toolchain
+def test_audit_stops_a_bypass_in_a_copy_of_the_library_before_any_build(tmp_path):
+    """A qualified call of the kernel's unchecked `addDecl`, slipped into a library module, fails the
+    check at the source audit: nothing is built, and the finding names the file and line."""
+    root = copy_tree(tmp_path)
+    path = root / "CompactProofs" / "Core" / "Matrix.lean"
+    path.write_text(path.read_text() + "\ndef sneak := Lean.Kernel.Environment.addDeclWithoutChecking\n")
+    res = run_check(root, tmp_path / "build")
+    assert not res.ok and not res.modules and "nothing was built" in res.errors[0]
+    assert {(f.path, f.rule) for f in res.source_findings} == {
+        ("CompactProofs/Core/Matrix.lean", "name"), ("CompactProofs/Core/Matrix.lean", "meta-command")}
 
 
 @pytest.mark.lean

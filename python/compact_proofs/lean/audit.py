@@ -1,13 +1,22 @@
-"""The source audit of the Lean library: what no file may contain, checked on the text with
-comments and string literals blanked (offsets and line numbers kept).
+"""The source audit of the Lean library, checked on the text with comments and string literals
+blanked (offsets and line numbers kept).
 
-Rejected: ``sorry``/``admit``, ``axiom`` declarations, ``implemented_by``, ``extern``,
-``unsafe``, ``opaque``, ``partial``, ``@[csimp]``, meta-programming commands that could add
-declarations behind the kernel's back (``#eval``, ``run_cmd``, ``elab``, ``initialize``, ...),
-any ``set_option`` outside a short list of harmless options (so ``debug.skipKernelTC`` or
-``warningAsError false`` are refused), and compiler-trusting proofs (``native_decide``,
+Allow-lists: a file may use only the attributes of :data:`ALLOWED_ATTRIBUTES`, ``open`` only this
+library's namespaces and ``Lean.Grind`` (:data:`ALLOWED_OPENS`), declare no namespace rooted
+outside this library's (:data:`FOREIGN_ROOTS`), name nothing under ``Lean`` but ``Lean.Grind``
+(so the meta-programming API, ``Lean.Elab``, ``Lean.Meta``, ``Lean.Environment``,
+``Lean.Kernel``, is out of reach qualified or not), and set only harmless options
+(:data:`SAFE_OPTIONS`: ``debug.skipKernelTC`` or ``warningAsError false`` are refused).
+
+Rejected besides: ``sorry``/``admit``, ``axiom`` declarations, ``implemented_by``, ``extern``,
+``unsafe``, ``opaque``, ``partial``, ``@[csimp]``, every command that defines syntax, macros or
+elaborators or runs code (``macro``, ``syntax``, ``notation``, ``elab``, ``#eval``, ``run_cmd``,
+``initialize``, ...), guillemet-quoted names, and compiler-trusting proofs (``native_decide``,
 ``decide +native``, ``Lean.ofReduceBool``, ...) outside files whose module docstring
 (``/-! ... -/``) contains the label ``TRUSTS_COMPILER`` (:data:`TRUST_LABEL`).
+
+What the text cannot show (a declaration that never went through the kernel) the axiom audit
+re-checks on the built environment (``lean.axioms``).
 """
 
 from __future__ import annotations
@@ -107,12 +116,25 @@ _BANNED: list[tuple[str, re.Pattern[str], str]] = [
     (
         "meta-command",
         re.compile(
-            r"(?<![\w.'])(#eval|#exit|run_cmd|run_elab|run_meta|elab|elab_rules|initialize|builtin_initialize|"
+            r"(?<![\w'])(#eval|#exit|#print|run_cmd|run_elab|run_meta|elab|elab_rules|initialize|builtin_initialize|"
+            r"macro|macro_rules|syntax|declare_syntax_cat|notation|infix|infixl|infixr|prefix|postfix|deriving|"
+            r"register_option|register_builtin_option|simproc|dsimproc|"
             r"addDeclWithoutChecking|addDeclCore|replayConsts|setEnv|modifyEnv)(?![\w'!?])"
         ),
-        "meta-programming that could change the environment is not allowed in the library",
+        "syntax, macros, elaborators and code run at elaboration time are not allowed in the library",
     ),
+    ("quoted-name", re.compile("\u00ab"), "guillemet-quoted names are not allowed (they can spell any name)"),
 ]
+#: Attributes a file may use (``@[...]``, ``attribute [...]``): none runs code or adds elaborators.
+ALLOWED_ATTRIBUTES = frozenset({"expose", "local instance", "instance", "simp", "reducible", "irreducible", "inline", "grind"})
+#: ``open`` may name this library's namespaces and ``Lean.Grind`` (core's ordered-field classes).
+ALLOWED_OPENS = re.compile(r"^(CompactProofs(\.[\w']+)*|OvModel|Lean\.Grind)$")
+#: Namespace roots a file may not declare into (their API is the meta-programming one).
+FOREIGN_ROOTS = frozenset({"Lean", "Std", "Init", "IO", "_root_"})
+_IDENT = re.compile(r"(?<![\w.'!?\u00C0-\uFFFF])[A-Za-z_\u00C0-\uFFFF][\w'!?\u00C0-\uFFFF]*(?:\.[A-Za-z_\u00C0-\uFFFF][\w'!?\u00C0-\uFFFF]*)*")
+_ATTRIBUTES = re.compile(r"@\[([^\]]*)\]|(?<![\w.'])attribute\s*\[([^\]]*)\]")
+_OPEN = re.compile(r"(?<![\w.'])open\s+([^\n]*)")
+_NAMESPACE = re.compile(r"(?<![\w.'])namespace\s+([\w.']+)")
 _COMPILER_TRUST = re.compile(
     r"(?<![\w'])(native_decide|ofReduceBool|ofReduceNat|trustCompiler|reduceBool|reduceNat|bv_decide)(?![\w'!?])"
     r"|\+\s*native(?![\w'!?])|native\s*:=\s*true"
@@ -162,6 +184,24 @@ def audit_source(src: str, path: str = "<string>") -> list[Finding]:
                 f"`{m.group(0)}` trusts the compiler; only allowed in files whose module docstring "
                 f"carries the label {TRUST_LABEL}",
             )
+    for m in _ATTRIBUTES.finditer(code):
+        for item in (m.group(1) or m.group(2) or "").split(","):
+            attr = " ".join(item.split()[:2]) if item.split()[:1] == ["local"] else " ".join(item.split()[:1])
+            if attr not in ALLOWED_ATTRIBUTES:
+                add(m.start(), "attribute", f"attribute `{item.strip()}` is not on the allow-list {sorted(ALLOWED_ATTRIBUTES)}")
+    for m in _OPEN.finditer(code):
+        words = re.split(r"\s+", m.group(1).split(" in ")[0].strip())
+        for word in words:
+            if word and not ALLOWED_OPENS.match(word):
+                add(m.start(), "open", f"`open {word}`: only this library's namespaces and Lean.Grind may be opened")
+    for m in _NAMESPACE.finditer(code):
+        if m.group(1).split(".")[0] in FOREIGN_ROOTS:
+            add(m.start(), "namespace", f"`namespace {m.group(1)}` declares into a namespace outside this library")
+    for m in _IDENT.finditer(code):
+        parts = m.group(0).split(".")
+        parts = parts[1:] if parts[0] == "_root_" else parts
+        if parts[:1] == ["Lean"] and parts[1:2] != ["Grind"]:
+            add(m.start(), "name", f"`{m.group(0)}`: only `Lean.Grind` may be named under `Lean` (no meta-programming API)")
     for m in _SET_OPTION.finditer(code):
         if not SAFE_OPTIONS.match(m.group(1)):
             add(m.start(), "set_option", f"`set_option {m.group(1)}` is not on the list of harmless options")
