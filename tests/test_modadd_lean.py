@@ -133,22 +133,26 @@ def test_seed1_root_states_accuracy_of_the_model():
 
 
 def test_seed1_weights_in_lean_are_the_float32_weights():
-    """Every row literal of the generated model decodes to the integer mantissas of the shipped
-    float32 weights (transposed where the Lean model stores them transposed)."""
+    """Every row literal of the generated model decodes (a Python copy of ``unpack``) to integers
+    that are, over ``2^shift``, exactly the shipped float32 weights, entry by entry, for all nine
+    matrices in the layout of ``CompactProofs.ModAdd.Model`` (written out here, not taken from
+    the exporter)."""
     model, _ = zoo.load_model(SEED1)
-    im = mt.int_model(model)
-    w = model.weights()
+    w, h = model.weights(), model.cfg.n_heads
+    layout = {  # Lean field -> the float32 array it holds
+        "wE": w["W_E"], "wPos": w["W_pos"],
+        "wVT": np.concatenate([w["W_V"][i] for i in range(h)], axis=1).T,  # [h d_head, d_model]
+        "wOT": np.concatenate([w["W_O"][i] for i in range(h)], axis=0).T,  # [d_model, h d_head]
+        "wInT": w["W_in"].T, "bIn": w["b_in"][None, :], "wOut": w["W_out"], "bOut": w["b_out"][None, :], "wU": w["W_U"],
+    }
     text = (REPO / "lean/CompactProofs/Generated/ModAddP59Seed1/Model.lean").read_text(encoding="utf-8")
-    assert re.search(r"^  shift := (\d+)$", text, re.M).group(1) == str(im.shift)
-    for name, rows in im.mats.items():
+    shift = int(re.search(r"^  shift := (\d+)$", text, re.M).group(1))
+    for name, floats in layout.items():
         block = re.search(rf"^  {name} :=\n    \[(.*?)\]$", text, re.M | re.S).group(1)
-        literals = re.findall(r"unpack (\d+) (\d+) 0x([0-9a-f]+)", block)
-        assert [unpack(int(a), int(b), int(c, 16)) for a, b, c in literals] == rows, name
-    scale = 2.0**-im.shift
-    assert np.array_equal(np.array(im.mats["wInT"], dtype=np.float64) * scale, w["W_in"].T.astype(np.float64))
-    heads = np.concatenate([w["W_V"][h] for h in range(model.cfg.n_heads)], axis=1)
-    assert np.array_equal(np.array(im.mats["wVT"], dtype=np.float64) * scale, heads.T.astype(np.float64))
-    assert np.array_equal(np.array(im.mats["wU"], dtype=np.float64) * scale, w["W_U"].astype(np.float64))
+        rows = [unpack(int(a), int(b), int(c, 16)) for a, b, c in re.findall(r"unpack (\d+) (\d+) 0x([0-9a-f]+)", block)]
+        assert len(rows) == floats.shape[0] and all(len(r) == floats.shape[1] for r in rows), name
+        exact = [[Fraction(x, 2**shift) for x in row] for row in rows]
+        assert exact == [[Fraction(float(x)) for x in row] for row in np.asarray(floats, dtype=np.float32)], name
 
 
 # ---------------------------------------------------------------------------
