@@ -176,7 +176,7 @@ def test_render_is_deterministic(tiny):
     )
     a = le.render_lean_module(em, cert, **kw)
     assert a == le.render_lean_module(em, cert, **kw)
-    assert "theorem tiny_accuracy" in a and f"{cert.bound} ≤ accuracy F tinyModel" in a
+    assert "theorem tiny_accuracy" in a and f"{cert.bound} ≤ CompactProofs.MaxOfK.accuracy F {TINY_MODULE}.tinyModel" in a
 
 
 def test_generated_module_names_its_model_for_certify():

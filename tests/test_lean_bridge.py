@@ -239,12 +239,14 @@ def test_classify_axioms():
 
 
 def test_audit_file_and_output_parsing():
-    text = lb.render_audit_file(["CompactProofs.A", "CompactProofs"])
+    text = lb.render_audit_file(["CompactProofs.A", "CompactProofs"], ["CompactProofs.A.t"])
     assert "import all CompactProofs.A\n" in text and "auditModule `CompactProofs" in text
+    assert "auditStatement `CompactProofs.A.t" in text and "{{" not in text
     assert "#eval show CommandElabM Unit" in text
-    out = "junk\nAXAUDIT\tMODULE\tM\t2\nAXAUDIT\tCONST\tM\ttheorem\tM.t\tpropext@Init.Core \nAXAUDIT\tCONST\tM\tdef\tM.d\t\nAXAUDIT\tDONE\n"
-    consts, errors, done = lb.parse_audit_output(out)
-    assert done and not errors
+    out = ("junk\nAXAUDIT\tMODULE\tM\t2\nAXAUDIT\tCONST\tM\ttheorem\tM.t\tpropext@Init.Core \nAXAUDIT\tCONST\tM\tdef\tM.d\t\n"
+           "AXAUDIT\tTYPE\tM.t\t(∀ {α : (Sort 0)}, True)\nAXAUDIT\tDONE\n")
+    consts, statements, errors, done = lb.parse_audit_output(out)
+    assert done and not errors and statements == {"M.t": "(∀ {α : (Sort 0)}, True)"}
     assert consts == [("M", "theorem", "M.t", [("propext", "Init.Core")]), ("M", "def", "M.d", [])]
 
 
@@ -326,6 +328,79 @@ def test_untampered_library_is_accepted(tmp_path, shared_build):
     for name, axioms in thms.items():
         assert set(axioms) <= lb.AXIOMS_ALLOWED, (name, axioms)
     assert (tmp_path / "axioms.json").exists()
+    # every shipped accuracy theorem states, once elaborated, exactly `bound ≤ accuracy model`
+    shipped = {
+        "CompactProofs.Generated.Seed123.maxOf4_seed123_accuracy": (16167555, "CompactProofs.Generated.Seed123.Model.seed123"),
+        "CompactProofs.Generated.SmallMaxOf3.small_max_of_3_accuracy": (512, "CompactProofs.Generated.SmallMaxOf3.smallModel"),
+        "CompactProofs.Generated.GapSmallMaxOf3.small_max_of_3_accuracy_gap": (512, "CompactProofs.Generated.SmallMaxOf3.smallModel"),
+        "CompactProofs.Generated.GapCubicSmallMaxOf3.small_max_of_3_accuracy_gap_cubic": (512, "CompactProofs.Generated.SmallMaxOf3.smallModel"),
+    }
+    for name, (bound, model) in shipped.items():
+        assert res.statements[name] == accuracy_statement("CompactProofs.MaxOfK", bound, model), name
+    pizza = "CompactProofs.Generated.ModAddP59Seed1.modadd_p59_seed1_accuracy"
+    assert res.statements[pizza] == accuracy_statement("CompactProofs.ModAdd", 3481, "CompactProofs.Generated.ModAddP59Seed1.Model.p59seed1")
+
+
+def _nat(n: int) -> str:
+    return f"(((OfNat.ofNat Nat) {n}) (instOfNatNat {n}))"
+
+
+def accuracy_statement(family: str, bound: int, model: str) -> str:
+    """``auditExpr`` of `∀ {α} [ordered field α] (F : ExpSqrt α), bound ≤ accuracy F model` (Max-of-K)
+    or of the same without ``F`` (modular addition): the statement every accuracy theorem must have."""
+    binders = [
+        "{α : (Sort (0+1))}", "[_ : (Lean.Grind.Field #0)]", "[_ : (LE #1)]", "[_ : (LT #2)]",
+        "[_ : ((Std.IsLinearOrder #3) #1)]", "[_ : (((Std.LawfulOrderLT #4) #1) #2)]",
+        "[_ : (((((Lean.Grind.OrderedRing #5) ((Lean.Grind.CommSemiring.toSemiring #5) ((Lean.Grind.CommRing.toCommSemiring #5)"
+        " ((Lean.Grind.Field.toCommRing #5) #4)))) #3) #2) (((Std.IsLinearPreorder.toIsPreorder #5) #3)"
+        " (((Std.IsLinearOrder.toIsLinearPreorder #5) #3) #1)))]",
+    ]
+    n = len(binders) - 1  # de Bruijn index of α under the binders above
+    if family == "CompactProofs.MaxOfK":
+        binders.append("(F : (((((((CompactProofs.MaxOfK.ExpSqrt #6) #5) #4) #3) #2) #1) #0))")
+        n += 1
+    accuracy = f"{family}.accuracy"
+    for i in range(n, -1, -1):
+        accuracy = f"({accuracy} #{i})"
+    body = f"((((LE.le Nat) instLENat) {_nat(bound)}) ({accuracy} {model}))"
+    for binder in reversed(binders):
+        body = f"(∀ {binder}, {body})"
+    return body
+
+
+STATEMENT_MODULE = """module
+{imports}
+-- compact-proofs-theorem: CompactProofs.Generated.{name}.t model-sha256={sha} strategy=test bound=2
+namespace CompactProofs.Generated.{name}
+open CompactProofs
+@[expose] public section
+theorem t : 2 ≤ 3 := {proof}
+end
+end CompactProofs.Generated.{name}
+"""
+
+
+@pytest.mark.lean
+@needs_toolchain
+def test_statement_shows_an_instance_slipped_into_an_opened_namespace(tmp_path):
+    """The audit prints each tagged theorem's elaborated statement: an honest `2 ≤ 3` reads
+    `instLENat`; the same text under `open CompactProofs`, after a scoped instance of `LE Nat` was
+    slipped into that namespace, elaborates to that instance, and the statement shows it."""
+    gen = tmp_path / "lean" / "CompactProofs" / "Generated"
+    gen.mkdir(parents=True)
+    (gen.parent / "Sneaky.lean").write_text(
+        "module\nnamespace CompactProofs\n@[expose] public section\n"
+        "scoped instance sneakyLE : LE Nat := ⟨fun _ _ => True⟩\nend\nend CompactProofs\n")
+    (gen / "Honest.lean").write_text(STATEMENT_MODULE.format(
+        imports="", name="Honest", sha="0" * 64, proof="by decide"))
+    (gen / "Slipped.lean").write_text(STATEMENT_MODULE.format(
+        imports="public import CompactProofs.Sneaky\n", name="Slipped", sha="1" * 64, proof="True.intro"))
+    res = run_check(tmp_path / "lean", tmp_path / "build")
+    assert res.ok, res.errors + [m.output for m in res.modules]
+    honest = f"((((LE.le Nat) instLENat) {_nat(2)}) {_nat(3)})"
+    assert res.statements["CompactProofs.Generated.Honest.t"] == honest
+    slipped = res.statements["CompactProofs.Generated.Slipped.t"]
+    assert slipped != honest and "CompactProofs.sneakyLE" in slipped
 
 
 @pytest.mark.lean

@@ -108,8 +108,9 @@ def test_seed123_modules_are_up_to_date():
 
 def test_seed123_root_states_accuracy_of_the_model():
     text = (REPO / "lean/CompactProofs/Generated/Seed123.lean").read_text(encoding="utf-8")
-    statement = re.search(r"\(F : ExpSqrt α\) :\s*\n\s*(.*?) :=", text)
-    assert statement and statement.group(1).strip() == "16167555 ≤ accuracy F seed123"
+    statement = re.search(r"\(F : CompactProofs\.MaxOfK\.ExpSqrt α\) :\s*\n\s*(.*?) :=", text)
+    assert statement and statement.group(1).strip() == (
+        "16167555 ≤ CompactProofs.MaxOfK.accuracy F CompactProofs.Generated.Seed123.Model.seed123")
 
 
 # ---------------------------------------------------------------------------

@@ -129,7 +129,8 @@ def test_seed1_modules_are_up_to_date():
 def test_seed1_root_states_accuracy_of_the_model():
     text = (REPO / "lean/CompactProofs/Generated/ModAddP59Seed1.lean").read_text(encoding="utf-8")
     statement = re.search(r"\[Lean\.Grind\.OrderedRing α\] :\s*\n\s*(.*?) := by", text)
-    assert statement and statement.group(1).strip() == "3481 ≤ ModAdd.accuracy (α := α) p59seed1"
+    assert statement and statement.group(1).strip() == (
+        "3481 ≤ CompactProofs.ModAdd.accuracy (α := α) CompactProofs.Generated.ModAddP59Seed1.Model.p59seed1")
 
 
 def test_seed1_weights_in_lean_are_the_float32_weights():

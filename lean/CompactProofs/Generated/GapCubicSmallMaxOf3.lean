@@ -64,8 +64,8 @@ theorem count_ok : gapCertificate.bound ≤ gapCount smallModel gapCertificate :
 
 /-- At least 512 of the 512 inputs are answered correctly (gap classes cubic). -/
 theorem small_max_of_3_accuracy_gap_cubic {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
-    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α) :
-    512 ≤ accuracy F smallModel :=
+    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α) :
+    512 ≤ CompactProofs.MaxOfK.accuracy F CompactProofs.Generated.SmallMaxOf3.smallModel :=
   checkGapCubic_sound F core_ok tops_ok cells_ok count_ok
 
 end

@@ -46,8 +46,8 @@ theorem count_ok : gapCertificate.bound ≤ (allSeqs smallModel.dVocab smallMode
 
 /-- At least 512 of the 512 inputs are answered correctly (gap classes). -/
 theorem small_max_of_3_accuracy_gap {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
-    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α) :
-    512 ≤ accuracy F smallModel :=
+    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α) :
+    512 ≤ CompactProofs.MaxOfK.accuracy F CompactProofs.Generated.SmallMaxOf3.smallModel :=
   checkGap_sound F core_ok cells_ok count_ok
 
 end

@@ -195,7 +195,7 @@ theorem counts_sum : (sumTo 59 fun a => cert.counts.getD a 0) = 3481 := by
 `(a + b) mod 59` is strictly the largest. -/
 theorem modadd_p59_seed1_accuracy {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
     [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] :
-    3481 ≤ ModAdd.accuracy (α := α) p59seed1 := by
+    3481 ≤ CompactProofs.ModAdd.accuracy (α := α) CompactProofs.Generated.ModAddP59Seed1.Model.p59seed1 := by
   have h := accuracy_ge_of_witness (α := α) (parts := 27) (by decide)
     (fun i hi => allBelow_sound global_ok i hi)
     (fun k hk => allBelow_sound tables_ok k (by rw [show ModAdd.nParts p59seed1 tables = 48 from rfl] at hk; exact hk))
@@ -205,7 +205,7 @@ theorem modadd_p59_seed1_accuracy {α : Type} [Lean.Grind.Field α] [LE α] [LT 
 
 -- Not vacuous: core Lean's rationals are an ordered field, and over them (fixed attention,
 -- dyadic weights, no `exp`, no square root) the forward pass is the exact real-number one.
-example : 3481 ≤ ModAdd.accuracy (α := Rat) p59seed1 :=
+example : 3481 ≤ CompactProofs.ModAdd.accuracy (α := Rat) CompactProofs.Generated.ModAddP59Seed1.Model.p59seed1 :=
   modadd_p59_seed1_accuracy (α := Rat)
 
 end

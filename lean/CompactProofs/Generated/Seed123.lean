@@ -218,8 +218,8 @@ theorem cells_ok : allBelow (queryCellsOk seed123 certificate tables tops blocks
 
 /-- At least 16167555 of the 16777216 inputs are answered correctly. -/
 theorem maxOf4_seed123_accuracy {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
-    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α) :
-    16167555 ≤ accuracy F seed123 :=
+    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α) :
+    16167555 ≤ CompactProofs.MaxOfK.accuracy F CompactProofs.Generated.Seed123.Model.seed123 :=
   shards_sound F (by decide) (by decide) base_ok parts_ok tops_ok sqrt_ok enclosures_ok blocks_ok cells_ok count_ok
 
 end

@@ -281,8 +281,8 @@ theorem parts : ∀ t0, t0 < 8 → counts.getD t0 0 ≤ countFrom smallModel cer
 
 /-- At least 512 of the 512 inputs are answered correctly. -/
 theorem small_max_of_3_accuracy {α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
-    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α) :
-    512 ≤ accuracy F smallModel :=
+    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α) :
+    512 ≤ CompactProofs.MaxOfK.accuracy F CompactProofs.Generated.SmallMaxOf3.smallModel :=
   check_sound_split F counts core_ok parts (by decide +kernel)
 
 end

@@ -64,6 +64,44 @@ def auditModule (modName : Name) : CommandElabM Unit := do
     IO.println ("AXAUDIT\tMODULE\t" ++ auditNameStr modName ++ "\t" ++ Nat.repr names.size)
     auditConsts modName names 0 names.size
 
+def auditLevel : Level → String
+  | .zero => "0"
+  | .succ l => "(" ++ auditLevel l ++ "+1)"
+  | .max a b => "(max " ++ auditLevel a ++ " " ++ auditLevel b ++ ")"
+  | .imax a b => "(imax " ++ auditLevel a ++ " " ++ auditLevel b ++ ")"
+  | .param n => auditNameStr n
+  | .mvar _ => "?u"
+
+def auditBinder (bi : BinderInfo) (n : Name) (ty : String) : String :=
+  match bi with
+  | .implicit => "{{" ++ auditNameStr n ++ " : " ++ ty ++ "}}"
+  | .strictImplicit => "⦃" ++ auditNameStr n ++ " : " ++ ty ++ "⦄"
+  | .instImplicit => "[_ : " ++ ty ++ "]"  -- an anonymous instance's name is hygiene noise
+  | .default => "(" ++ auditNameStr n ++ " : " ++ ty ++ ")"
+
+/-- An elaborated term with every constant fully qualified and every argument explicit (`@`
+style, one application per pair of parentheses), bound variables as de Bruijn indices: what a
+statement means, whatever notation or `open` produced it. -/
+def auditExpr : Expr → String
+  | .bvar i => "#" ++ Nat.repr i
+  | .fvar _ => "?fvar"
+  | .mvar _ => "?mvar"
+  | .sort l => "(Sort " ++ auditLevel l ++ ")"
+  | .const n _ => auditNameStr n
+  | .app f a => "(" ++ auditExpr f ++ " " ++ auditExpr a ++ ")"
+  | .lam n t b bi => "(fun " ++ auditBinder bi n (auditExpr t) ++ " => " ++ auditExpr b ++ ")"
+  | .forallE n t b bi => "(∀ " ++ auditBinder bi n (auditExpr t) ++ ", " ++ auditExpr b ++ ")"
+  | .letE n t v b _ => "(let " ++ auditNameStr n ++ " : " ++ auditExpr t ++ " := " ++ auditExpr v ++ "; " ++ auditExpr b ++ ")"
+  | .lit (.natVal n) => Nat.repr n
+  | .lit (.strVal _) => "?str"
+  | .mdata _ e => auditExpr e
+  | .proj s i e => "(" ++ auditExpr e ++ ")." ++ auditNameStr s ++ "." ++ Nat.repr (i + 1)
+
+def auditStatement (n : Name) : CommandElabM Unit := do
+  match (← getEnv).find? n with
+  | none => IO.println ("AXAUDIT\tMISSING\t[statement]\t" ++ auditNameStr n)
+  | some ci => IO.println ("AXAUDIT\tTYPE\t" ++ auditNameStr n ++ "\t" ++ auditExpr ci.type)
+
 #eval show CommandElabM Unit from do
 {calls}
   IO.println "AXAUDIT\tDONE"

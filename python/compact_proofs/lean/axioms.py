@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Sequence
 
 from .audit import TRUST_LABEL, trusts_compiler
 from .modules import CORE_PREFIXES
+from .render import THEOREM_TAG
 from .toolchain import DRIVER_VERSION, Toolchain, content_key, run_measured
 
 #: The axioms every theorem may depend on.
@@ -56,11 +57,12 @@ AXIOMS_COMPILER = frozenset(
 CORE_AXIOMS = AXIOMS_ALLOWED | AXIOMS_COMPILER | {"sorryAx"}
 
 
-def render_audit_file(module_names: Iterable[str]) -> str:
-    """The audit program (``axiom_audit.lean``, beside this file) for ``module_names``."""
+def render_audit_file(module_names: Iterable[str], statements: Iterable[str] = ()) -> str:
+    """The audit program (``axiom_audit.lean``, beside this file) for ``module_names``; it also
+    prints the elaborated type of each theorem named in ``statements``."""
     names = list(module_names)
     imports = "\n".join(f"import all {m}" for m in names)
-    calls = "\n".join(f"  auditModule `{m}" for m in names)
+    calls = "\n".join([f"  auditModule `{m}" for m in names] + [f"  auditStatement `{t}" for t in statements])
     template = (Path(__file__).parent / "axiom_audit.lean").read_text(encoding="utf-8")
     return template.format(imports=imports, calls=calls)
 
@@ -120,8 +122,11 @@ def is_internal(name: str) -> bool:
     )
 
 
-def parse_audit_output(text: str) -> tuple[list[tuple[str, str, str, list[tuple[str, str]]]], list[str], bool]:
+def parse_audit_output(text: str) -> tuple[list[tuple[str, str, str, list[tuple[str, str]]]], dict[str, str], list[str], bool]:
+    """The constants with their axioms, the statements by theorem, the errors, and whether the
+    program ran to its end."""
     consts: list[tuple[str, str, str, list[tuple[str, str]]]] = []
+    statements: dict[str, str] = {}
     errors: list[str] = []
     done = False
     for line in text.splitlines():
@@ -135,13 +140,15 @@ def parse_audit_output(text: str) -> tuple[list[tuple[str, str, str, list[tuple[
                 ax, _, where = item.rpartition("@")
                 found.append((ax, where))
             consts.append((parts[2], parts[3], parts[4], found))
+        elif tag == "TYPE" and len(parts) >= 4:
+            statements[parts[2]] = parts[3]
         elif tag == "MISSING":
             errors.append(f"constant {parts[3]} of {parts[2]} not found in the environment")
         elif tag == "NOMODULE":
             errors.append(f"module {parts[2]} not found in the audit environment")
         elif tag == "DONE":
             done = True
-    return consts, errors, done
+    return consts, statements, errors, done
 
 
 @dataclasses.dataclass
@@ -149,6 +156,9 @@ class AxiomAudit:
     """What the audit found: an entry per constant, the policy violations, errors running it."""
 
     entries: list[AxiomEntry] = dataclasses.field(default_factory=list)
+    #: the elaborated type of every tagged accuracy theorem (``auditExpr``: constants fully
+    #: qualified, arguments explicit), by theorem name
+    statements: dict[str, str] = dataclasses.field(default_factory=dict)
     problems: list[str] = dataclasses.field(default_factory=list)
     errors: list[str] = dataclasses.field(default_factory=list)
     cached: bool = False
@@ -171,7 +181,8 @@ def run_axiom_audit(
     result = AxiomAudit()
     audit_dir = build / "audit"
     audit_dir.mkdir(parents=True, exist_ok=True)
-    audit_src = render_audit_file(order)
+    tagged = [m["theorem"] for name in order for m in THEOREM_TAG.finditer(sources[name])]
+    audit_src = render_audit_file(order, tagged)
     audit_key = content_key(DRIVER_VERSION, audit_src, *(keys[m] for m in order))
     cache_file = audit_dir / "audit-output.txt"
     key_file = audit_dir / "audit-output.hash"
@@ -193,7 +204,7 @@ def run_axiom_audit(
             return result
         cache_file.write_text(text, encoding="utf-8")
         key_file.write_text(audit_key + "\n")
-    consts, errors, done = parse_audit_output(text)
+    consts, result.statements, errors, done = parse_audit_output(text)
     result.errors += [f"axiom audit: {e}" for e in errors]
     if not done:
         result.errors.append("axiom audit: output incomplete (no DONE line)")
@@ -210,6 +221,8 @@ def run_axiom_audit(
     for a in theorems:
         axs = ", ".join(a.axioms) if a.axioms else "(none)"
         say(f"  {a.name.ljust(width)}  {axs}  [{len(a.core_leaves)}]")
+    for name, statement in result.statements.items():
+        say(f"statement of {name} (elaborated; constants fully qualified, arguments explicit):\n  {statement}")
     for p in result.problems:
         say(f"axiom audit: NOT ALLOWED: {p}")
     return result

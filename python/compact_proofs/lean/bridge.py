@@ -115,6 +115,8 @@ class CheckResult:
     modules: list[ModuleBuild] = dataclasses.field(default_factory=list)
     source_findings: list[Finding] = dataclasses.field(default_factory=list)
     axioms: list[AxiomEntry] = dataclasses.field(default_factory=list)
+    #: the elaborated type of every tagged accuracy theorem, by name (``lean.axioms``)
+    statements: dict[str, str] = dataclasses.field(default_factory=dict)
     axiom_problems: list[str] = dataclasses.field(default_factory=list)
     axiom_audit_cached: bool = False
     axiom_audit_seconds: float = 0.0
@@ -149,6 +151,7 @@ class CheckResult:
                 "core_leaves": "core theorems whose proofs the shipped core oleans omit; trusted with the toolchain",
             },
             "theorems": self.theorem_axioms,
+            "statements": self.statements,
             "constants": [dataclasses.asdict(a) for a in self.axioms],
             "axiom_problems": self.axiom_problems,
             "axiom_audit_cached": self.axiom_audit_cached,
@@ -359,6 +362,7 @@ def check_project(
     if axiom_audit:
         audit = run_axiom_audit(order, sources, keys, build, env, toolchain, timeout, say)
         result.axioms, result.axiom_problems, result.errors = audit.entries, audit.problems, result.errors + audit.errors
+        result.statements = audit.statements
         result.axiom_audit_cached, result.axiom_audit_seconds = audit.cached, audit.seconds
         result.axiom_audit_peak_rss_kb = audit.peak_rss_kb
     return finish()

@@ -445,8 +445,8 @@ theorem parts : ∀ t0, t0 < {em.d_vocab} → counts.getD t0 0 ≤ countFrom {mo
 
 /-- At least {cert.bound} of the {total} inputs are answered correctly. -/
 theorem {theorem_name} {{α : Type}} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
-    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α) :
-    {cert.bound} ≤ accuracy F {model_name} :=
+    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α) :
+    {cert.bound} ≤ CompactProofs.MaxOfK.accuracy F {module_name}.{model_name} :=
   check_sound_split F counts core_ok parts (by decide +kernel)
 
 end
@@ -557,8 +557,8 @@ theorem count_ok : gapCertificate.bound ≤ {count} := by
 
 /-- At least {bound} of the {total} inputs are answered correctly ({strategy.replace("_", " ")}). -/
 theorem {theorem_name} {{α : Type}} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]
-    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α) :
-    {bound} ≤ accuracy F {model_name} :=
+    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α) :
+    {bound} ≤ CompactProofs.MaxOfK.accuracy F {base_module}.{model_name} :=
   {proof}
 
 end

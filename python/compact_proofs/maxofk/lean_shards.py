@@ -155,7 +155,7 @@ def sharded_proof(em: ExactModel) -> ShardedProof:
 
 _FIELD_BINDERS = (
     "{α : Type} [Lean.Grind.Field α] [LE α] [LT α] [Std.IsLinearOrder α]\n"
-    "    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : ExpSqrt α)"
+    "    [Std.LawfulOrderLT α] [Lean.Grind.OrderedRing α] (F : CompactProofs.MaxOfK.ExpSqrt α)"
 )
 
 
@@ -329,7 +329,7 @@ theorem count_ok : gapCertificate.bound ≤ gapCount {model_name} gapCertificate
         + f"""
 /-- At least {proof.bound} of the {v ** k} inputs are answered correctly. -/
 theorem {theorem_name} {_FIELD_BINDERS} :
-    {proof.bound} ≤ accuracy F {model_name} :=
+    {proof.bound} ≤ CompactProofs.MaxOfK.accuracy F {model_mod}.{model_name} :=
   shards_sound F (by decide) (by decide) base_ok parts_ok tops_ok sqrt_ok enclosures_ok blocks_ok cells_ok count_ok
 """
     )

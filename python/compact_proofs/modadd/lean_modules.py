@@ -264,7 +264,7 @@ theorem counts_sum : (sumTo {p} fun a => cert.counts.getD a 0) = {total} := by
 /-- At least {total} of the {p * p} inputs `(a, b)` are answered correctly: the logit of
 `(a + b) mod {p}` is strictly the largest. -/
 theorem {theorem_name} {_FIELD_BINDERS} :
-    {total} ≤ ModAdd.accuracy (α := α) {model_name} := by
+    {total} ≤ CompactProofs.ModAdd.accuracy (α := α) {model_mod}.{model_name} := by
   have h := accuracy_ge_of_witness (α := α) (parts := {g_parts}) (by decide)
     (fun i hi => allBelow_sound global_ok i hi)
     (fun k hk => allBelow_sound tables_ok k (by rw [show ModAdd.nParts {model_name} tables = {n_parts} from rfl] at hk; exact hk))
@@ -274,7 +274,7 @@ theorem {theorem_name} {_FIELD_BINDERS} :
 
 -- Not vacuous: core Lean's rationals are an ordered field, and over them (fixed attention,
 -- dyadic weights, no `exp`, no square root) the forward pass is the exact real-number one.
-example : {total} ≤ ModAdd.accuracy (α := Rat) {model_name} :=
+example : {total} ≤ CompactProofs.ModAdd.accuracy (α := Rat) {model_mod}.{model_name} :=
   {theorem_name} (α := Rat)
 """
     )
