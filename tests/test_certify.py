@@ -147,8 +147,9 @@ def test_strategies_are_selected_by_name_or_glob_in_the_order_asked():
 def test_cli_lists_strategies_with_their_descriptions(capsys):
     assert main(["strategies", "cubic*", "brute_force"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["cubic", "cubic_paper", "cubic_tight", "brute_force"]
+    assert [line.split()[0] for line in lines] == ["cubic", "cubic_paper", "cubic_tight", "brute_force", "brute_force"]
     assert "Step 5 refinements" in lines[0] and "(no certificate)" in lines[3]
+    assert "[maxofk]" in lines[3] and "[modadd]" in lines[4]  # each family's brute force
     assert main(["strategies", "nothing*"]) == 2
 
 

@@ -145,7 +145,7 @@ def test_cli_certify_and_recheck(tmp_path, capsys):
     path = zoo.save_model(model, 0, {}, metrics, tmp_path)
     out = tmp_path / "certs"
     assert main(["modadd", "certify", "--model", str(path), "--out", str(out)]) == 0
-    cert_path = out / f"{path.stem}.json"
+    cert_path = out / path.stem / "output_fourier.json"
     claimed = read_certificate(cert_path).claimed_correct
     assert f"certified {claimed}/49" in capsys.readouterr().out
     assert main(["modadd", "certify", "--model", str(path), "--check", str(cert_path)]) == 0

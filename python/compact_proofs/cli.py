@@ -190,17 +190,20 @@ def cmd_certify(args: argparse.Namespace) -> int:
 
 
 def cmd_strategies(args: argparse.Namespace) -> int:
-    from .maxofk.strategies import STRATEGIES, select
+    from .core.strategy import no_match
+    from .maxofk.strategies import REGISTRY as MAXOFK
+    from .modadd.strategies import REGISTRY as MODADD
 
-    try:
-        names = select(args.patterns)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    width = min(max(len(name) for name in names), 20)  # longer names get a line of their own
-    for name in names:
-        strategy = STRATEGIES[name]
-        line = ("" if strategy.check else "(no certificate) ") + strategy.summary
+    registries = (MAXOFK, MODADD)
+    for pattern in args.patterns:  # a pattern need only match in one family
+        if not any(registry.matching(pattern) for registry in registries):
+            print(f"error: {no_match(pattern, [name for registry in registries for name in registry.names()])}", file=sys.stderr)
+            return 2
+    rows = [(registry, name) for registry in registries for name in registry.select([p for p in args.patterns if registry.matching(p)])]
+    width = min(max(len(name) for _, name in rows), 20)  # longer names get a line of their own
+    for registry, name in rows:
+        strategy = registry.get(name)
+        line = f"[{registry.family}] " + ("" if strategy.check else "(no certificate) ") + strategy.summary
         print(f"{name:<{width}}  {line}" if len(name) <= width else f"{name}\n{'':<{width}}  {line}")
     return 0
 
@@ -313,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--float32", action="store_true", help="also count the plain float32 forward pass (about 40 s)")
     p.set_defaults(func=cmd_certify)
 
-    p = sub.add_parser("strategies", help="list the registered Max-of-K proof strategies")
+    p = sub.add_parser("strategies", help="list the registered proof strategies of every family (Max-of-K, modadd)")
     p.add_argument("patterns", nargs="*", default=["*"], help="names or globs (default: all)")
     p.set_defaults(func=cmd_strategies)
 

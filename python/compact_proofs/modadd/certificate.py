@@ -106,13 +106,21 @@ class OutputFourierCertificate:
         return path
 
 
-def read_certificate(path: Path | str) -> OutputFourierCertificate:
-    """Parse and validate a certificate file (JSON only); raises ``CertificateError`` naming it."""
-    path = Path(path)
+def read_json(path: Path | str) -> Any:
+    """The JSON value in a certificate file; raises ``CertificateError`` naming an unreadable one."""
     try:
-        data = json.loads(path.read_text())
+        return json.loads(Path(path).read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CertificateError(path, f"cannot read JSON: {exc}") from exc
+
+
+def read_certificate(path: Path | str) -> OutputFourierCertificate:
+    """Parse and validate a certificate file (JSON only); raises ``CertificateError`` naming it."""
+    return parse_certificate(read_json(path), path)
+
+
+def parse_certificate(data: Any, path: Path | str = "certificate") -> OutputFourierCertificate:
+    """Validate a certificate's JSON value; raises ``CertificateError`` naming ``path``, its source."""
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != VERSION:
         raise CertificateError(path, f"not a {FORMAT} version {VERSION} file")
 
@@ -287,14 +295,17 @@ def find_certificate(
     max_freqs: int | None = None,
     prec: int = DEFAULT_PREC,
     tables: ExactTables | None = None,
+    n_correct: int | None = None,
 ) -> tuple[OutputFourierCertificate, CertificateCheck]:
     """Proof search (floats). Frequencies of M's rows in order of total power; for each prefix F
     and each size in ``EXACT_NEURON_GRID``, the exact neurons X are those with the largest fit
     residual (spread times largest activation). The cheapest pair (``multiply_adds``) whose float
     estimate certifies ``target_fraction`` of the exactly correct inputs wins (else the pair
     certifying most); coefficients are least squares rounded to dyadics, and
-    ``claimed_correct`` is what the exact ``check`` then certifies. Returns the certificate and
-    that check's result. Time: O(max_freqs |grid| (p^2 d_mlp + p^3)) floats plus one check."""
+    ``claimed_correct`` is what the exact ``check`` then certifies. ``n_correct``, the model's
+    exact number of correct inputs, is computed by brute force when not given. Returns the
+    certificate and that check's result. Time: O(max_freqs |grid| (p^2 d_mlp + p^3)) floats
+    plus one check."""
     if not 0.0 < target_fraction <= 1.0:
         raise ValueError(f"target_fraction must be in (0, 1], got {target_fraction}")
     p, d_mlp = model.cfg.p, model.cfg.d_mlp
@@ -306,7 +317,9 @@ def find_certificate(
     ks = np.arange(1, (p - 1) // 2 + 1)
     spec = f["M"] @ np.exp(-2j * np.pi * np.outer(ks, c) / p).T  # [d_mlp, k]
     order = [int(k) for k in ks[np.argsort(-(np.abs(spec) ** 2).sum(axis=0), kind="stable")]]
-    target = int(np.ceil(target_fraction * int(exact_verdicts(model, tables)[0].sum())))
+    if n_correct is None:
+        n_correct = int(exact_verdicts(model, tables)[0].sum())
+    target = int(np.ceil(target_fraction * n_correct))
     limit = len(order) if max_freqs is None else min(max_freqs, len(order))
     best: tuple[bool, int, int, tuple[int, ...], np.ndarray, np.ndarray] | None = None  # reached, count, cost, F, coef, X
     for n in range(1, limit + 1):

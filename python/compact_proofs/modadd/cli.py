@@ -1,4 +1,4 @@
-"""``compact-proofs modadd {train,analyse,bound,brute-force,report}``.
+"""``compact-proofs modadd {train,analyse,bound,brute-force,certify,report}``.
 
 Wire into the main parser with ``add_modadd_command(subparsers)``; each subcommand sets
 ``args.func`` (returns an exit code).
@@ -79,36 +79,74 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
     return 0
 
 
+def certificate_path(out: Path, model_path: Path, strategy: str) -> Path:
+    """Where ``certify`` writes the certificate of ``strategy`` on the model of ``model_path``."""
+    return out / model_path.stem / f"{strategy}.json"
+
+
+def _recheck(strategy, tables, path: Path) -> int:
+    """The count ``strategy``'s checker re-derives from the certificate file ``path``; its
+    ``CertificateError`` names the file."""
+    from .certificate import CertificateError, read_json
+
+    data = read_json(path)
+    try:
+        return strategy.check(tables, data)
+    except CertificateError as exc:
+        raise type(exc)(path, exc.problem) from None
+
+
+def _details(details: dict | None) -> str:
+    """A result's extras on one line: ``; frequencies [3, 7]; cost ratio 0.231``."""
+    return "".join(f"; {key.replace('_', ' ')} {f'{value:.3f}' if isinstance(value, float) else value}" for key, value in (details or {}).items())
+
+
 def cmd_certify(args: argparse.Namespace) -> int:
+    """One loop over the chosen strategies per model: prove once, write the certificate, read it
+    back and re-check it exactly (or, with ``--check``, only re-check the given file)."""
     from ..core.provenance import REPO_ROOT
     from ..lean.render import lean_theorems_for
-    from .certificate import CertificateError, CertificateRejected, check, find_certificate, read_certificate
+    from .certificate import CertificateError, CertificateRejected
+    from .strategies import REGISTRY, ModAddTables
 
+    try:  # an unknown name fails before any model is read
+        chosen = [REGISTRY.get(name) for name in REGISTRY.select([s for s in args.strategies.split(",") if s])]
+    except ValueError as exc:
+        print(f"error: --strategies: {exc}", file=sys.stderr)
+        return 2
     paths = _paths(args)
-    if args.check and len(paths) != 1:
-        raise CertificateError(args.check, "--check needs exactly one --model, the certificate's own")
-    for path in paths:
-        model, _ = zoo.load_model(path)
-        if args.check:
-            cert = read_certificate(args.check)
-            try:
-                result = check(model, cert, source=args.check)
-            except CertificateRejected as exc:  # a check that ran and said no: exit status 1, not bad input
-                print(f"error: {exc}", file=sys.stderr)
-                return 1
-        else:
-            cert, result = find_certificate(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
-            out = cert.write(args.out / f"{path.stem}.json")
-            print(f"{path.name}: wrote {out}", flush=True)
-        print(
-            f"{path.name}: certified {result.certified}/{model.cfg.p ** 2} inputs correct (claimed {cert.claimed_correct}); "
-            f"frequencies {list(cert.freqs)}, {len(cert.exact_neurons)} exact neurons; {result.multiply_adds:,} multiply-adds = {result.cost_ratio:.3f} of brute force's "
-            f"{result.brute_force_multiply_adds:,}; exact check {result.seconds:.1f} s",
-            flush=True,
-        )
-        for thm in lean_theorems_for(model_sha256(model), REPO_ROOT / "lean"):
-            print(f"{path.name}: Lean theorem {thm.theorem} ({thm.module}): at least {thm.bound}/{model.cfg.p ** 2} inputs "
-                  f"correct by {thm.strategy}; `compact-proofs lean check` has the kernel check it", flush=True)
+    if args.check:
+        chosen = [strategy for strategy in chosen if strategy.check is not None]
+        if len(paths) != 1:
+            raise CertificateError(args.check, "--check needs exactly one --model, the certificate's own")
+        if len(chosen) != 1:
+            raise CertificateError(args.check, f"--check needs --strategies to choose exactly one strategy with a certificate, not {len(chosen)}")
+    try:
+        for path in paths:
+            model, _ = zoo.load_model(path)
+            tables = ModAddTables(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
+            for strategy in chosen:
+                if args.check:
+                    count = _recheck(strategy, tables, args.check)
+                    print(f"{path.name}: {strategy.name}: certified {count}/{tables.n_inputs} inputs correct by {args.check} (exact check)", flush=True)
+                    continue
+                proof = strategy.prove(tables)
+                result = proof.result
+                if result.correct_lower_bound > tables.n_correct:  # a soundness bug: never report it as a bound
+                    raise AssertionError(f"{strategy.name} claims {result.correct_lower_bound} > exact {tables.n_correct}")
+                line = f"{path.name}: {strategy.name}: certified {result.correct_lower_bound}/{tables.n_inputs} inputs correct"
+                if strategy.check is not None:
+                    out = certificate_path(args.out, path, strategy.name)
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    out.write_text(json.dumps(proof.certificate(), separators=(",", ":")) + "\n")
+                    line += f"; wrote {out}, re-checked exactly: {_recheck(strategy, tables, out)}"
+                print(f"{line}{_details(result.details)}; {result.seconds:.1f} s", flush=True)
+            for thm in lean_theorems_for(model_sha256(model), REPO_ROOT / "lean"):
+                print(f"{path.name}: Lean theorem {thm.theorem} ({thm.module}): at least {thm.bound}/{tables.n_inputs} inputs "
+                      f"correct by {thm.strategy}; `compact-proofs lean check` has the kernel check it", flush=True)
+    except CertificateRejected as exc:  # a check that ran and said no: exit status 1, not bad input
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -162,7 +200,9 @@ def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     analyse.set_defaults(func=cmd_analyse)
     with_bound(with_models(sub.add_parser("bound", help="certified quadrature bounds per key frequency"))).set_defaults(func=cmd_bound)
     with_models(sub.add_parser("brute-force", help="exact accuracy over all p^2 inputs")).set_defaults(func=cmd_brute_force)
-    certify = with_models(sub.add_parser("certify", help="find, write and exactly check accuracy certificates"))
+    certify = with_models(sub.add_parser("certify", help="prove with each strategy, write its certificate and re-check it exactly"))
+    certify.add_argument("--strategies", default="*",
+                         help="comma-separated modadd strategy names or globs (`compact-proofs strategies` lists them)")
     certify.add_argument("--out", type=Path, default=Path("build/modadd-certificates"), help="where certificates are written")
     certify.add_argument("--target-fraction", type=float, default=1.0, help="stop adding frequencies once this share of the correct inputs is certified")
     certify.add_argument("--max-freqs", type=int, default=None, help="largest number of output frequencies tried")

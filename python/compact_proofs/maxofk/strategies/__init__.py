@@ -1,10 +1,10 @@
 """Proof strategies: sound lower bounds on a model's exact accuracy, and their checkers.
 
-A strategy (``registry.Strategy``) proves from the model's exact data, ``tables.ModelTables``
+A strategy (``core.strategy.Strategy``) proves from the model's exact data, ``tables.ModelTables``
 (built once per model and shared): ``prove(tables)`` returns a ``Proof``, its
 ``StrategyResult`` and, for a strategy with a certificate, ``certificate()``, which
-``check(tables, certificate)`` re-verifies without the prover. The registry maps a name to its
-``Strategy``; modules register their provers with ``@register("name", check=...)`` and are
+``check(tables, certificate)`` re-verifies without the prover. The registry
+(``registry.REGISTRY``, a ``core.strategy.Registry``) maps a name to its ``Strategy``; modules register their provers with ``@register("name", check=...)`` and are
 imported at the bottom of this file so that ``STRATEGIES`` is complete after
 ``import compact_proofs.maxofk.strategies``.
 
@@ -15,9 +15,9 @@ weights (``compact_proofs.maxofk.brute_force.exact_verdicts``), ties counted as 
 
 from __future__ import annotations
 
-from .registry import STRATEGIES, Proof, Strategy, StrategyResult, get_strategy, register, run_strategy, select
+from .registry import REGISTRY, STRATEGIES, Proof, Strategy, StrategyResult, get_strategy, register, run_strategy, select
 
-__all__ = ["STRATEGIES", "Proof", "Strategy", "StrategyResult", "get_strategy", "register", "run_strategy", "select"]
+__all__ = ["REGISTRY", "STRATEGIES", "Proof", "Strategy", "StrategyResult", "get_strategy", "register", "run_strategy", "select"]
 
 # Strategy modules register themselves on import.
 from . import brute_force, cubic, cubic_tight, gap_classes, subcubic  # noqa: E402,F401
