@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up on a fresh machine: a virtual environment with the package, its test and Ray
-# extras (pinned in pyproject.toml and constraints.txt), and beside it the pinned Lean toolchain.
+# extras (exact versions: constraints.txt), and beside it the pinned Lean toolchain.
 # Downloads are cached under .cache/ (ignored by git); a second run only checks stamps.
 set -euo pipefail
 cd "$(dirname "$0")/.."

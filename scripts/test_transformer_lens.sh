@@ -8,7 +8,8 @@ source scripts/pip_env.sh
 stamp=".venv-tl/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "test_transformer_lens: installing compact-proofs with the transformer-lens extra into .venv-tl"
-  quiet_pip .venv-tl/bin/pip install -q -e ".[test,transformer-lens]"
+  # the main environment's torch (constraints.txt; pyproject.toml gives a lower bound only)
+  quiet_pip .venv-tl/bin/pip install -q -e ".[test,transformer-lens]" "$(grep '^torch==' constraints.txt)"
   rm -f .venv-tl/.installed-*
   touch "$stamp"
 fi

@@ -133,10 +133,10 @@ def test_sweep_rows_outputs_and_instant_rerun(models, tmp_path):
             assert Fraction(r["bound"]) == Fraction(r["correct_lower_bound"], model.config.n_inputs)
             assert r["normalised_bound"] == pytest.approx(r["accuracy_bound"] / rows["brute_force"]["accuracy_bound"])
     paths = sweep.write_outputs(first, tmp_path / "out")
-    assert set(paths) == {"csv", "png", "svg", "report", "html"}
+    assert set(paths) == {"csv", "png", "svg", "dimensionality_png", "dimensionality_svg", "report", "html"}
     assert sweep.read_csv(paths["csv"]) == first.rows
     report = paths["report"].read_text()
-    assert "**failed: 0**" in report and "| cubic_paper | 3 |" in report and "pareto.png" in report
+    assert "**failed: 0**" in report and "| cubic_paper | 3 |" in report and "pareto.png" in report and "dimensionality.png" in report
     assert paths["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     before = {k: p.read_bytes() for k, p in paths.items() if k not in ("report", "html")}  # these carry times
 
@@ -336,3 +336,62 @@ def test_plots_are_deterministic(tmp_path):
     assert one == two and one[0][:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="no successful results"):
         plots.plot_pareto([_row(1, "cubic", None, None, "boom")], tmp_path / "c")
+
+
+def _figures(monkeypatch) -> list:
+    """The figures the plots draw, kept in place of being saved."""
+    drawn = []
+    monkeypatch.setattr(plots, "_save", lambda fig, out_stem: drawn.append(fig) or (out_stem, out_stem))
+    return drawn
+
+
+def _spread_rows() -> list[dict]:
+    """Bounds whose ±std bars would pass 1 unclipped, beside variants crowding one spot."""
+    return [_row(s, name, b, f) | {"unexplained_dimensionality": int(f) // 1000}
+            for s, b1 in ((1, 1.0), (2, 0.99), (3, 0.96)) for name, b, f in
+            (("brute_force", b1, 1e12), ("cubic", b1 - 0.02, 7e6), ("subcubic:a", 0.7, 3e6), ("subcubic:b", 0.7, 3e6),
+             ("subcubic:c", 0.71, 3.1e6))]
+
+
+def test_clipped_error_bars():
+    assert plots.clipped_yerr(0.99, 0.05) == (0.05, pytest.approx(0.01))
+    assert plots.clipped_yerr(0.02, 0.05) == (0.02, 0.05)
+    assert plots.clipped_yerr(1.0, 0.0) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("plot", [plots.plot_pareto, plots.plot_bound_vs_dimensionality])
+def test_plots_over_models(plot, monkeypatch):
+    from matplotlib.collections import LineCollection
+
+    drawn = _figures(monkeypatch)
+    plot(_spread_rows(), Path("unused"))
+    (fig,) = drawn
+    full, zoom = fig.axes  # bounds below and inside 0.95-1.0: a zoomed panel
+    assert zoom.get_ylim()[0] == plots.ZOOM_BAND[0]
+    legend = {t.get_text() for t in full.get_legend().get_texts()}
+    assert "brute_force" in legend and "subcubic (3 variants)" in legend
+    assert "authors' published bound (mean ± std, 151 models)" in legend  # the brute-force and cubic anchors
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        bars = [seg for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+        assert bars and all(0 <= y <= 1 for seg in bars for _, y in seg)  # no ±std bar outside [0, 1]
+        labels = [t for t in ax.texts if t.get_visible()]
+        assert not {t.get_text() for t in labels} & legend  # labels never repeat the legend
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert {t.get_text() for t in full.texts} == {"a", "b", "c"}  # the crowded variants all found a spot
+
+
+def test_dimensionality_plot_is_written(tmp_path):
+    png, svg = plots.plot_bound_vs_dimensionality(_spread_rows(), tmp_path / "dimensionality")
+    assert png.read_bytes()[:4] == b"\x89PNG" and svg.read_bytes().startswith(b"<?xml")
+    with pytest.raises(ValueError, match="no successful results"):
+        plots.plot_bound_vs_dimensionality([_row(1, "cubic", None, None, "boom")], tmp_path / "none")
+
+
+def test_one_model_plot_draws_the_authors_anchor(monkeypatch):
+    drawn = _figures(monkeypatch)
+    plots.plot_bound_vs_length([{"strategy": "cubic_tight", "proof_flops": 5000, "accuracy_bound": 0.9}], Path("unused"))
+    (fig,) = drawn
+    assert len(fig.axes) == 2 and not fig.axes[0].texts  # the anchor 0.9531 is in the band; the legend names the point
+    assert "authors' published bound (mean ± std, 151 models)" in {t.get_text() for t in fig.axes[0].get_legend().get_texts()}

@@ -9,9 +9,17 @@ every statistic and plot.
 * ``strategy_stats`` / ``markdown_table``: mean ± std (population std, as ``cli.summarize``),
   min and max of the bound per strategy, with the authors' anchors beside them.
 * ``plot_pareto``: bound against proof length (FLOPs, log x) over many models: each model a
-  faint point, each strategy's mean a marker with a ±std bar, the Pareto frontier of the
-  means, and the mean brute-force accuracy as a dashed line.
-* ``plot_bound_vs_length``: the same picture for one model's strategies (used by ``certify``).
+  faint point, each strategy's mean a marker with a ±std bar (clipped to [0, 1], where every
+  bound lies), the Pareto frontier of the means, the mean brute-force accuracy as a dashed
+  line, and the authors' published mean ± std beside the strategies they cover.
+* ``plot_bound_vs_dimensionality``: the same over the paper's second axis, the unexplained
+  dimensionality (log x).
+* ``plot_bound_vs_length``: bound against proof length for one model's strategies (used by
+  ``certify``).
+
+Every plot with bounds both below and inside 0.95-1.0 gets a second panel zoomed on that band,
+where the best strategies crowd. Points are named by the legend; only the variants of a family
+(one legend entry) carry a text label, placed where it overlaps no other label.
 
 Plots use matplotlib's object API on the Agg canvas (no pyplot, no global backend switch) and
 are byte-identical across reruns with the same data and versions: the SVG hash salt is fixed
@@ -166,26 +174,46 @@ def family(strategy: str) -> str:
 
 
 _MARKERS = "osD^v<>ph*"
+ZOOM_BAND = (0.95, 1.0)
+# Where a point's label may go, in points from the point, tried in order: the first spot that
+# overlaps no label already placed wins.
+_LABEL_OFFSETS = ((5, -10), (5, 4), (-5, 4), (-5, -10), (5, 14), (5, -20), (-5, 14), (-5, -20))
+FLOPS_LABEL = "proof length (FLOPs, shape-counted checker work; log scale)"
+DIMENSIONALITY_LABEL = "unexplained dimensionality (log scale)"
 
 
-def _new_axes(title: str, xs: Sequence[float], ys: Sequence[float]):
-    """A figure and log-x axes whose limits cover ``xs`` and ``ys`` (set first: degenerate data
-    limits, e.g. one strategy with one FLOP count, would make matplotlib's transforms singular)."""
+def clipped_yerr(mean: float, std: float) -> tuple[float, float]:
+    """The (below, above) arms of a ±std bar around ``mean``, clipped to [0, 1]: a bound is an
+    accuracy, so a bar reaching past 1 would show values no model can have."""
+    return min(std, max(mean, 0.0)), min(std, max(1.0 - mean, 0.0))
+
+
+def _new_figure(title: str, xlabel: str, xs: Sequence[float], ys: Sequence[float]):
+    """A figure with log-x axes covering ``xs`` and ``ys`` and, when ``ys`` reach into
+    ``ZOOM_BAND`` from below it, a second panel on that band. Limits are set first: degenerate
+    data limits, e.g. one strategy with one FLOP count, would make matplotlib's transforms
+    singular. Returns the figure and its axes, the full panel first."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 5), dpi=100)
+    zoom = min(ys) < ZOOM_BAND[0] and any(y >= ZOOM_BAND[0] for y in ys)
+    fig = Figure(figsize=(13, 5) if zoom else (8, 5), dpi=100)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_xscale("log")
-    ax.set_xlim(min(xs) / 3, max(xs) * 3)
     pad = max(0.04 * (max(ys) - min(ys)), 0.005)
-    ax.set_ylim(min(ys) - pad, max(ys) + pad)
-    ax.set_xlabel("proof length (FLOPs, shape-counted checker work; log scale)")
-    ax.set_ylabel("accuracy lower bound")
-    ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    return fig, ax
+    limits = [(min(ys) - pad, max(ys) + pad)] + ([(ZOOM_BAND[0], ZOOM_BAND[1] + 0.0025)] if zoom else [])
+    axes = []
+    for i, (low, high) in enumerate(limits):
+        ax = fig.add_subplot(1, len(limits), i + 1)
+        ax.set_xscale("log")
+        ax.set_xlim(min(xs) / 3, max(xs) * 3)
+        ax.set_ylim(low, high)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("accuracy lower bound")
+        ax.set_title(title if i == 0 else f"zoom: bounds in [{ZOOM_BAND[0]}, {ZOOM_BAND[1]}]", fontsize=10)
+        ax.grid(True, which="major", alpha=0.3)
+        axes.append(ax)
+    fig.tight_layout()  # now, not at saving: labels are placed in these axes' final coordinates
+    return fig, axes
 
 
 def _save(fig, out_stem: Path) -> tuple[Path, Path]:
@@ -208,49 +236,114 @@ def _draw_front(ax, points: Sequence[tuple[float, float]]) -> None:
         ax.step(xs, ys, where="post", color="black", linewidth=0.8, alpha=0.7, label="Pareto frontier")
 
 
-def plot_pareto(rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None) -> tuple[Path, Path]:
-    """Pareto plot over many models (see the module docstring); writes ``out_stem``.png/.svg.
+def _errorbar(ax, x: float, mean: float, std: float, **style: Any) -> None:
+    below, above = clipped_yerr(mean, std)
+    ax.errorbar(x, mean, yerr=[[below], [above]], capsize=2, linestyle="none", **style)
 
-    Precondition: at least one successful row. Families with several strategies share a
-    colour and one legend entry; single strategies are labelled by name.
+
+def _anchor_positions(xs: Mapping[str, float]) -> list[tuple[Anchor, float]]:
+    """Each published anchor the plotted strategies have, at the x of the strategy it is named
+    for (``cubic`` for the cubic anchor) or else of the first strategy it covers."""
+    found: dict[Anchor, float] = {}
+    for strategy, x in xs.items():
+        anchor = anchor_for(strategy)
+        if anchor is not None and (anchor not in found or PAPER_ANCHORS.get(strategy) == anchor):
+            found[anchor] = x
+    return list(found.items())
+
+
+def _draw_anchors(ax, anchors: Sequence[tuple[Anchor, float]]) -> None:
+    for j, (anchor, x) in enumerate(anchors):
+        _errorbar(ax, x, anchor.mean, anchor.std, color="dimgrey", marker="D", markersize=7, markerfacecolor="none",
+                  label="authors' published bound (mean ± std, 151 models)" if j == 0 else None, zorder=4)
+
+
+def _label_points(ax, labels: Sequence[tuple[str, float, float]]) -> None:
+    """Annotate (text, x, y) points inside ``ax``'s y range, each at the first offset where it
+    stays inside the axes and overlaps neither the legend nor a label already placed; a label
+    with no free spot is left out. Call it after the legend is drawn."""
+    renderer = ax.figure.canvas.get_renderer()
+    low, high = ax.get_ylim()
+    frame = ax.get_window_extent(renderer)
+    legend = ax.get_legend()
+    placed = [] if legend is None else [legend.get_window_extent(renderer)]
+    for text, x, y in sorted(labels, key=lambda label: (label[1], label[2])):
+        if not low <= y <= high:
+            continue
+        for dx, dy in _LABEL_OFFSETS:
+            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7,
+                               ha="left" if dx > 0 else "right")
+            box = note.get_window_extent(renderer)
+            inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            note.remove()
+
+
+def _plot_over_models(rows: Iterable[Mapping[str, Any]], out_stem: Path, x_key: str, xlabel: str, title: str) -> tuple[Path, Path]:
+    """Bound against ``x_key`` over many models (see the module docstring); writes ``out_stem``.png/.svg.
+
+    Families with several strategies share a colour and one legend entry, their members
+    labelled by the rest of their names; single strategies are named in the legend.
     """
-    good = [r for r in ok_rows(rows) if int(r["proof_flops"]) > 0]
+    good = [r for r in ok_rows(rows) if float(r[x_key]) > 0]  # a log axis: positive x only
     if not good:
         raise ValueError("no successful results to plot")
     stats = [s for s in strategy_stats(good) if s.bound is not None]
+    x_of = {s.strategy: Summary.of([float(r[x_key]) for r in good if r["strategy"] == s.strategy]).mean for s in stats}
+    anchors = _anchor_positions(x_of)
     n_models = len({r.get("seed") for r in good})
-    fig, ax = _new_axes(
-        title or f"Accuracy bound against proof length ({n_models} models)",
-        [float(r["proof_flops"]) for r in good], [float(r["accuracy_bound"]) for r in good],
+    fig, axes = _new_figure(
+        title.format(n_models=n_models), xlabel,
+        [float(r[x_key]) for r in good], [float(r["accuracy_bound"]) for r in good] + [a.mean for a, _ in anchors],
     )
     families: dict[str, list[StrategyStats]] = {}
     for s in stats:
         families.setdefault(family(s.strategy), []).append(s)
-    means = []
-    for idx, (fam, members) in enumerate(families.items()):
-        colour, marker = f"C{idx % 10}", _MARKERS[idx % len(_MARKERS)]
-        names = {s.strategy for s in members}
-        pts = [(float(r["proof_flops"]), float(r["accuracy_bound"])) for r in good if r["strategy"] in names]
-        # rasterised inside the SVG: a zoo of 151 models x 100 variants would be ~15k vector markers
-        ax.scatter(*zip(*pts), s=6, color=colour, alpha=0.15, linewidths=0, marker=marker, rasterized=True)
-        label = members[0].strategy if len(members) == 1 else f"{fam} ({len(members)} variants)"
-        for j, s in enumerate(members):
-            ax.errorbar(
-                s.flops.mean, s.bound.mean, yerr=s.bound.std, color=colour, marker=marker, markersize=6,
-                markeredgecolor="black", markeredgewidth=0.5, capsize=2, linestyle="none",
-                label=label if j == 0 else None,
-            )
-            means.append((s.flops.mean, s.bound.mean))
-        if len(stats) <= 12:
-            for s in members:
-                ax.annotate(s.strategy, (s.flops.mean, s.bound.mean), textcoords="offset points", xytext=(5, -10), fontsize=7)
-    _draw_front(ax, means)
     reference = next((s for s in stats if s.strategy == REFERENCE), None)
-    if reference is not None:
-        ax.axhline(reference.bound.mean, color="grey", linestyle="--", linewidth=1,
-                   label=f"brute-force accuracy (mean {reference.bound.mean:.5f})")
-    ax.legend(loc="lower right", fontsize=8)
+    labels = []
+    for ax in axes:
+        for idx, (fam, members) in enumerate(families.items()):
+            colour, marker = f"C{idx % 10}", _MARKERS[idx % len(_MARKERS)]
+            names = {s.strategy for s in members}
+            pts = [(float(r[x_key]), float(r["accuracy_bound"])) for r in good if r["strategy"] in names]
+            # rasterised inside the SVG: a zoo of 151 models x 100 variants would be ~15k vector markers
+            ax.scatter(*zip(*pts), s=6, color=colour, alpha=0.15, linewidths=0, marker=marker, rasterized=True)
+            label = members[0].strategy if len(members) == 1 else f"{fam} ({len(members)} variants)"
+            for j, s in enumerate(members):
+                _errorbar(ax, x_of[s.strategy], s.bound.mean, s.bound.std, color=colour, marker=marker, markersize=6,
+                          markeredgecolor="black", markeredgewidth=0.5, label=label if j == 0 else None)
+                if ax is axes[0] and len(members) > 1 and len(stats) <= 12:  # the legend names the family, not its members
+                    labels.append((s.strategy[len(fam) + 1:] or s.strategy, x_of[s.strategy], s.bound.mean))
+        _draw_front(ax, [(x_of[s.strategy], s.bound.mean) for s in stats])
+        _draw_anchors(ax, anchors)
+        if reference is not None:
+            ax.axhline(reference.bound.mean, color="grey", linestyle="--", linewidth=1,
+                       label=f"brute-force accuracy (mean {reference.bound.mean:.5f})")
+    axes[0].legend(loc="lower right", fontsize=8)
+    for ax in axes:
+        _label_points(ax, labels)
     return _save(fig, out_stem)
+
+
+def plot_pareto(rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None) -> tuple[Path, Path]:
+    """Bound against proof length over many models; writes ``out_stem``.png/.svg.
+
+    Precondition: at least one successful row with a positive FLOP count.
+    """
+    return _plot_over_models(rows, out_stem, "proof_flops", FLOPS_LABEL,
+                             title or "Accuracy bound against proof length ({n_models} models)")
+
+
+def plot_bound_vs_dimensionality(rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None) -> tuple[Path, Path]:
+    """Bound against unexplained dimensionality (the paper's second axis: how much of the model
+    the proof leaves unexplained) over many models; writes ``out_stem``.png/.svg.
+
+    Precondition: at least one successful row with a positive dimensionality.
+    """
+    return _plot_over_models(rows, out_stem, "unexplained_dimensionality", DIMENSIONALITY_LABEL,
+                             title or "Accuracy bound against unexplained dimensionality ({n_models} models)")
 
 
 def plot_bound_vs_length(
@@ -260,7 +353,8 @@ def plot_bound_vs_length(
 
     ``results``: ``StrategyResult`` objects or mappings with ``strategy``, ``proof_flops`` and
     ``accuracy_bound`` (or ``bound``, a Fraction or an "n/d" string, e.g. ``StrategyResult.to_dict()``). ``exact_accuracy``, when given, is drawn as
-    a dashed line (the model's brute-force accuracy). Returns the two paths.
+    a dashed line (the model's brute-force accuracy). The authors' published bounds (over 151
+    models) are drawn beside the strategies they cover. Returns the two paths.
     """
     points = []
     for r in results:
@@ -270,14 +364,16 @@ def plot_bound_vs_length(
         points.append((get("strategy"), float(get("proof_flops")), bound))
     if not points:
         raise ValueError("no strategy results to plot")
-    bounds = [b for _, _, b in points] + ([] if exact_accuracy is None else [exact_accuracy])
-    fig, ax = _new_axes(title, [f for _, f, _ in points], bounds)
-    for idx, (name, flops, bound) in enumerate(points):
-        ax.scatter([flops], [bound], color=f"C{idx % 10}", marker=_MARKERS[idx % len(_MARKERS)], s=36,
-                   edgecolors="black", linewidths=0.5, label=name, zorder=3)
-        ax.annotate(name, (flops, bound), textcoords="offset points", xytext=(5, -10), fontsize=7)
-    _draw_front(ax, [(f, b) for _, f, b in points])
-    if exact_accuracy is not None:
-        ax.axhline(exact_accuracy, color="grey", linestyle="--", linewidth=1, label=f"exact accuracy {exact_accuracy:.5f}")
-    ax.legend(loc="best", fontsize=8)
+    anchors = _anchor_positions({name: flops for name, flops, _ in points})
+    bounds = [b for _, _, b in points] + [a.mean for a, _ in anchors] + ([] if exact_accuracy is None else [exact_accuracy])
+    fig, axes = _new_figure(title, FLOPS_LABEL, [f for _, f, _ in points], bounds)
+    for ax in axes:
+        for idx, (name, flops, bound) in enumerate(points):
+            ax.scatter([flops], [bound], color=f"C{idx % 10}", marker=_MARKERS[idx % len(_MARKERS)], s=36,
+                       edgecolors="black", linewidths=0.5, label=name, zorder=3)
+        _draw_front(ax, [(f, b) for _, f, b in points])
+        _draw_anchors(ax, anchors)
+        if exact_accuracy is not None:
+            ax.axhline(exact_accuracy, color="grey", linestyle="--", linewidth=1, label=f"exact accuracy {exact_accuracy:.5f}")
+    axes[0].legend(loc="best", fontsize=8)
     return _save(fig, out_stem)

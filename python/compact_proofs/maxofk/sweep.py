@@ -19,7 +19,8 @@ turns the row into an error: no unsound bound is ever reported.
 
 Outputs (``write_outputs``): ``sweep.csv`` (one row per model x strategy, ``CSV_COLUMNS``),
 ``report.md`` (summary, the per-strategy table, failures, provenance), its HTML rendering
-``report.html`` and ``pareto.png`` / ``pareto.svg`` (``plots.plot_pareto``).
+``report.html``, ``pareto.png`` / ``pareto.svg`` (``plots.plot_pareto``) and
+``dimensionality.png`` / ``dimensionality.svg`` (``plots.plot_bound_vs_dimensionality``).
 
 Time complexity: one run of each uncached strategy per model, plus O(jobs) cache reads.
 """
@@ -560,8 +561,10 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def report_markdown(outcome: SweepOutcome, title: str = "Strategy sweep", plot_stem: str | None = "pareto") -> str:
-    """The sweep report: counts, the per-strategy table, failures and provenance."""
+def report_markdown(
+    outcome: SweepOutcome, title: str = "Strategy sweep", plot_stem: str | None = "pareto", dimensionality_stem: str | None = None
+) -> str:
+    """The sweep report: counts, the per-strategy table, the plots named by their file stems, failures and provenance."""
     from .plots import markdown_table
     from ..core.provenance import provenance, provenance_markdown
 
@@ -582,6 +585,9 @@ def report_markdown(outcome: SweepOutcome, title: str = "Strategy sweep", plot_s
     ]
     if plot_stem:
         lines += [f"![bound against proof length]({plot_stem}.png)", "", f"Vector version: [{plot_stem}.svg]({plot_stem}.svg).", ""]
+    if dimensionality_stem:
+        lines += [f"![bound against unexplained dimensionality]({dimensionality_stem}.png)", "",
+                  f"Vector version: [{dimensionality_stem}.svg]({dimensionality_stem}.svg).", ""]
     failed = [r for r in outcome.rows if r["error"]]
     if failed:
         lines += ["## Failed jobs", "", "| seed | strategy | error |", "|---|---|---|"]
@@ -594,9 +600,10 @@ def report_markdown(outcome: SweepOutcome, title: str = "Strategy sweep", plot_s
 
 
 def write_outputs(outcome: SweepOutcome, out_dir: Path) -> dict[str, Path]:
-    """Write sweep.csv, report.md, report.html and (when some job succeeded) pareto.png / pareto.svg into ``out_dir``."""
+    """Write sweep.csv, report.md, report.html and (when some job succeeded) pareto.png / .svg and
+    dimensionality.png / .svg into ``out_dir``."""
     from ..core.report_html import markdown_to_html
-    from .plots import plot_pareto
+    from .plots import plot_bound_vs_dimensionality, plot_pareto
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -604,7 +611,13 @@ def write_outputs(outcome: SweepOutcome, out_dir: Path) -> dict[str, Path]:
     plotted = any(not r["error"] for r in outcome.rows)
     if plotted:
         paths["png"], paths["svg"] = plot_pareto(outcome.rows, out_dir / "pareto")
-    markdown = report_markdown(outcome, plot_stem="pareto" if plotted else None)
+    # a log axis: only rows with a positive dimensionality can be drawn
+    dimensioned = any(not r["error"] and int(r["unexplained_dimensionality"]) > 0 for r in outcome.rows)
+    if dimensioned:
+        paths["dimensionality_png"], paths["dimensionality_svg"] = plot_bound_vs_dimensionality(outcome.rows, out_dir / "dimensionality")
+    markdown = report_markdown(
+        outcome, plot_stem="pareto" if plotted else None, dimensionality_stem="dimensionality" if dimensioned else None
+    )
     paths["report"] = out_dir / "report.md"
     paths["report"].write_text(markdown)
     paths["html"] = out_dir / "report.html"
