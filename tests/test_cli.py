@@ -130,3 +130,12 @@ def test_quiet_lean_check_prints_the_verdict_and_failures_only(monkeypatch, caps
     out, err = capsys.readouterr()
     assert out == "FAILED: Lean check of lean in 2.0 s\n"
     assert "CompactProofs.B failed" in err and "boom" in err and "[built]" not in err
+
+
+def test_a_model_of_the_other_family_names_its_command(capsys):
+    pizza = zoo.ZOO_DIR / "modadd" / "p59-seed-00001.json"
+    assert main(["certify", "--model", str(pizza), "--no-lean"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "run `compact-proofs modadd certify --model FILE`" in err
+    assert main(["modadd", "certify", "--model", str(zoo.record_path(123))]) == 2
+    assert "run `compact-proofs certify --model FILE`" in capsys.readouterr().err

@@ -349,8 +349,23 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except input_errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}{_family_hint(str(exc))}", file=sys.stderr)
         return 2
+
+
+#: The command of each model family's main job, by its record's format tag.
+FAMILY_COMMANDS = {
+    "compact-proofs/max-of-k-model": "compact-proofs certify --model FILE",
+    "compact-proofs/modadd-model": "compact-proofs modadd certify --model FILE",
+}
+
+
+def _family_hint(message: str) -> str:
+    """For a record of the other family (``format is '<tag>', expected ...``), the command that reads it."""
+    for tag, command in FAMILY_COMMANDS.items():
+        if message.split(", expected")[0].endswith(f"format is {tag!r}"):
+            return f" (a model of another family: run `{command}`)"
+    return ""
 
 
 if __name__ == "__main__":
