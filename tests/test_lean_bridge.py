@@ -359,8 +359,11 @@ def accuracy_statement(family: str, bound: int, model: str) -> str:
     if family == "CompactProofs.MaxOfK":
         binders.append("(F : (((((((CompactProofs.MaxOfK.ExpSqrt #6) #5) #4) #3) #2) #1) #0))")
         n += 1
+    # the instance arguments each `accuracy` takes: Max-of-K all of them and `F`; modular
+    # addition (no exp, no order facts in its definition) `α`, `Field`, `LE`, `LT`
+    args = range(n, -1, -1) if family == "CompactProofs.MaxOfK" else range(n, n - 4, -1)
     accuracy = f"{family}.accuracy"
-    for i in range(n, -1, -1):
+    for i in args:
         accuracy = f"({accuracy} #{i})"
     body = f"((((LE.le Nat) instLENat) {_nat(bound)}) ({accuracy} {model}))"
     for binder in reversed(binders):
