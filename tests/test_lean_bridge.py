@@ -599,3 +599,15 @@ def test_a_worker_first_used_long_after_its_start_still_builds(tmp_path, monkeyp
         assert 0 < w.startup_seconds <= waited + 1
     finally:
         w.close()
+
+
+def test_critical_path_order_starts_the_longest_chain_first():
+    """Of two chains off one library module, the one leading to the costly module is built first,
+    whatever the import order says; every module still comes after its imports."""
+    deps = {"Lib": [], "A.Small": ["Lib"], "A.Root": ["A.Small"], "Z.Data": ["Lib"], "Z.Heavy": ["Z.Data"], "Z.Root": ["Z.Heavy"]}
+    cost = {"Lib": 5, "A.Small": 5, "A.Root": 5, "Z.Data": 5, "Z.Heavy": 200, "Z.Root": 5}
+    assert lb.topological_order(deps).index("A.Small") < lb.topological_order(deps).index("Z.Data")
+    order = lb.critical_path_order(deps, cost)
+    assert order[:3] == ["Lib", "Z.Data", "Z.Heavy"]
+    assert all(order.index(d) < order.index(m) for m, ds in deps.items() for d in ds)
+    assert lb.estimated_seconds("theorem t : x := by\n  decide +kernel\n") > lb.estimated_seconds("theorem t : x := rfl\n")

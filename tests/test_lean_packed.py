@@ -26,7 +26,7 @@ public import CompactProofs.Core.Packed
 
 namespace {module}
 
-open CompactProofs CompactProofs.MaxOfK
+open CompactProofs
 
 @[expose] public noncomputable section
 

@@ -50,7 +50,17 @@ from .axioms import (
     render_audit_file,
     run_axiom_audit,
 )
-from .modules import LeanModule, closure_sizes, discover_modules, import_closure, local_deps, parse_imports, topological_order
+from .modules import (
+    LeanModule,
+    closure_sizes,
+    critical_path_order,
+    discover_modules,
+    estimated_seconds,
+    import_closure,
+    local_deps,
+    parse_imports,
+    topological_order,
+)
 from .worker import MAX_CLOSURE_BYTES, RSS_LIMIT_KB, BuildWorker
 from .toolchain import (
     DRIVER_VERSION,
@@ -89,6 +99,8 @@ __all__ = [  # the driver's API; the pieces live in lean.audit, lean.axioms, lea
     "render_audit_file",
     "run_measured",
     "topological_order",
+    "critical_path_order",
+    "estimated_seconds",
     "trusts_compiler",
 ]
 
@@ -251,7 +263,7 @@ def check_project(
     env = dict(os.environ)
     env["LEAN_PATH"] = str(olean_dir)
     builds: dict[str, ModuleBuild] = {}
-    pending = list(order)
+    pending = critical_path_order(deps, {name: estimated_seconds(sources[name]) for name in order})
     running: dict[concurrent.futures.Future, str] = {}
 
     def is_cached(name: str) -> bool:

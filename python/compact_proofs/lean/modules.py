@@ -137,3 +137,35 @@ def closure_sizes(deps: dict[str, Sequence[str]], sources: dict[str, str]) -> di
     """Bytes of Lean source in each module's import closure (the module itself included): what
     a build of it reads and elaborates or imports."""
     return {name: sum(len(sources[d].encode()) for d in import_closure(deps, [name])) for name in deps}
+
+
+#: Rough build cost of a module, for the build order only (measured on a 2-core AMD EPYC: a
+#: kernel evaluation of a generated certificate's part costs seconds to tens of seconds, a
+#: megabyte of literals some ten seconds to elaborate, anything else a few seconds).
+SECONDS_PER_KERNEL_EVALUATION = 15.0
+SECONDS_PER_MEGABYTE = 8.0
+SECONDS_PER_MODULE = 5.0
+_KERNEL_EVALUATION = re.compile(r"decide\s*\+kernel")
+
+
+def estimated_seconds(src: str) -> float:
+    """A module's build cost as estimated from its source (see the constants above)."""
+    return (SECONDS_PER_MODULE + SECONDS_PER_KERNEL_EVALUATION * len(_KERNEL_EVALUATION.findall(src))
+            + SECONDS_PER_MEGABYTE * len(src.encode()) / 2**20)
+
+
+def critical_path_order(deps: dict[str, Sequence[str]], cost: dict[str, float]) -> list[str]:
+    """The modules by decreasing critical path (a module's cost plus the longest chain of
+    modules that import it, directly or not), ties in import order. Starting the longest chains
+    first keeps the cores busy to the end: built in import order, the long pizza table
+    products waited behind a whole library and ran alone at the end."""
+    order = topological_order(deps)
+    importers: dict[str, list[str]] = {name: [] for name in deps}
+    for name, ds in deps.items():
+        for d in ds:
+            importers[d].append(name)
+    path: dict[str, float] = {}
+    for name in reversed(order):
+        path[name] = cost[name] + max((path[i] for i in importers[name]), default=0.0)
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(order, key=lambda name: (-path[name], rank[name]))
