@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fnmatch
 import hashlib
 import inspect
 import json
@@ -80,12 +79,12 @@ def select_strategies(patterns: Sequence[str]) -> list[str]:
 
     Order: registry order, each name once. Raises SweepError naming a pattern that matches nothing.
     """
-    from .strategies import STRATEGIES
+    from .strategies import REGISTRY
 
-    names = list(STRATEGIES)
+    names = REGISTRY.names()
     chosen: list[str] = []
     for pattern in patterns:
-        hits = [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+        hits = REGISTRY.matching(pattern)
         if not hits:
             raise SweepError(f"strategy pattern {pattern!r} matches no registered strategy; known: {names}")
         chosen += [n for n in hits if n not in chosen]
