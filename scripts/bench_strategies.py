@@ -21,7 +21,8 @@ from pathlib import Path
 
 import torch
 
-from compact_proofs.maxofk import plots, sweep, zoo
+from compact_proofs import sweep
+from compact_proofs.maxofk import plots, zoo
 from compact_proofs.core.provenance import provenance, provenance_markdown
 
 
@@ -86,7 +87,7 @@ def main() -> None:
     parser.add_argument("--docs", type=Path, help="also write zoo_sweep.md, zoo_sweep.csv, pareto.png/.svg here")
     args = parser.parse_args()
 
-    strategies = sweep.select_strategies(args.strategies or ["*"])
+    strategies = sweep.select_strategies(args.strategies or ["*"], "maxofk")
     if args.no_reference:
         strategies = [s for s in strategies if s != sweep.REFERENCE]
     elif sweep.REFERENCE not in strategies:

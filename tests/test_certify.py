@@ -12,6 +12,7 @@ from compact_proofs.maxofk import zoo
 from compact_proofs.cli import main
 from compact_proofs.maxofk.strategies import STRATEGIES, Proof, Strategy, StrategyResult, select
 from compact_proofs.maxofk.tables import ModelTables
+from compact_proofs.lean.render import theorem_tag
 
 SMALL = zoo.SMALL_MAX_OF_3_DIR / "seed-00001.json"
 
@@ -51,11 +52,12 @@ def test_lean_theorems_are_matched_by_weights_hash(tmp_path):
     sha = "ab" * 32
     (tmp_path / "A").mkdir()
     (tmp_path / "A" / "B.lean").write_text(
-        f"-- compact-proofs-theorem: Foo.bar_accuracy model-sha256={sha} strategy=cubic bound=42\n"
-        f"-- compact-proofs-theorem: Foo.other model-sha256={'cd' * 32} strategy=cubic bound=7\n"
+        theorem_tag("Foo.bar_accuracy", sha, "cubic", 42, "Foo.Model.m") + "\n"
+        + theorem_tag("Foo.other", "cd" * 32, "cubic", 7, "Foo.Model.n") + "\n"
     )
     found = certify_mod.lean_theorems_for(sha, tmp_path)
-    assert [(t.theorem, t.module, t.strategy, t.bound) for t in found] == [("Foo.bar_accuracy", "A.B", "cubic", 42)]
+    assert [(t.theorem, t.module, t.strategy, t.bound, t.model) for t in found] == [
+        ("Foo.bar_accuracy", "A.B", "cubic", 42, "Foo.Model.m")]
     assert certify_mod.lean_theorems_for("ef" * 32, tmp_path) == []
 
 
@@ -64,24 +66,24 @@ def test_certify_lean_step_checks_only_the_models_theorem_modules(tmp_path, monk
 
     asked = []
 
-    def fake_check(project_root, *, targets=None, log=None, **kw):
-        asked.append(targets)
+    def fake_check(project_root, *, targets=None, log=None, workspace=None, **kw):
+        asked.append((targets, workspace))
         return lean_bridge.CheckResult(ok=True, lean_root=str(project_root / "lean"), build_dir="unused")
 
     monkeypatch.setattr(lean_bridge, "check_project", fake_check)
     certify_mod.certify(SMALL, ("cubic",), tmp_path, lean=True, say=lambda _: None)
-    assert asked == [[
+    assert asked == [([
         "CompactProofs.Generated.GapCubicSmallMaxOf3", "CompactProofs.Generated.GapSmallMaxOf3",
         "CompactProofs.Generated.SmallMaxOf3",
-    ]]
+    ], None)]
     model, record = zoo.load_model(SMALL)
     weights = model.weights()
     weights["W_E"] = weights["W_E"] * 2  # another model: no theorem is about it
     other = zoo.save_model(type(model).from_weights(record.config, weights), 2, {}, {}, tmp_path / "zoo")
     lines = []
-    certify_mod.certify(other, ("cubic",), tmp_path, lean=True, say=lines.append)
-    assert asked == asked[:1], "no theorem about the model: nothing to build"
-    assert "Lean: the library has no theorem about this model; nothing to check" in lines
+    certify_mod.certify(other, ("cubic",), tmp_path, lean=True, lean_dir=tmp_path / "lean", say=lines.append)
+    assert asked[1:] == [(["Certified.Seed00002"], tmp_path / "lean")], "no library theorem: its own, in the workspace"
+    assert (tmp_path / "lean" / "Certified" / "Seed00002.lean").exists()
 
 
 def test_cli_certify_and_bad_model_file(tmp_path, capsys):

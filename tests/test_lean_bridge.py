@@ -336,44 +336,15 @@ def test_untampered_library_is_accepted(tmp_path, shared_build):
         "CompactProofs.Generated.GapCubicSmallMaxOf3.small_max_of_3_accuracy_gap_cubic": (512, "CompactProofs.Generated.SmallMaxOf3.smallModel"),
     }
     for name, (bound, model) in shipped.items():
-        assert res.statements[name] == accuracy_statement("CompactProofs.MaxOfK", bound, model), name
+        assert res.statements[name] == accuracy_statement("CompactProofs.MaxOfK", bound, model, exp_sqrt=True), name
     pizza = "CompactProofs.Generated.ModAddP59Seed1.modadd_p59_seed1_accuracy"
-    assert res.statements[pizza] == accuracy_statement("CompactProofs.ModAdd", 3481, "CompactProofs.Generated.ModAddP59Seed1.Model.p59seed1")
-
-
-def _nat(n: int) -> str:
-    return f"(((OfNat.ofNat Nat) {n}) (instOfNatNat {n}))"
-
-
-def accuracy_statement(family: str, bound: int, model: str) -> str:
-    """``auditExpr`` of `∀ {α} [ordered field α] (F : ExpSqrt α), bound ≤ accuracy F model` (Max-of-K)
-    or of the same without ``F`` (modular addition): the statement every accuracy theorem must have."""
-    binders = [
-        "{α : (Sort (0+1))}", "[_ : (Lean.Grind.Field #0)]", "[_ : (LE #1)]", "[_ : (LT #2)]",
-        "[_ : ((Std.IsLinearOrder #3) #1)]", "[_ : (((Std.LawfulOrderLT #4) #1) #2)]",
-        "[_ : (((((Lean.Grind.OrderedRing #5) ((Lean.Grind.CommSemiring.toSemiring #5) ((Lean.Grind.CommRing.toCommSemiring #5)"
-        " ((Lean.Grind.Field.toCommRing #5) #4)))) #3) #2) (((Std.IsLinearPreorder.toIsPreorder #5) #3)"
-        " (((Std.IsLinearOrder.toIsLinearPreorder #5) #3) #1)))]",
-    ]
-    n = len(binders) - 1  # de Bruijn index of α under the binders above
-    if family == "CompactProofs.MaxOfK":
-        binders.append("(F : (((((((CompactProofs.MaxOfK.ExpSqrt #6) #5) #4) #3) #2) #1) #0))")
-        n += 1
-    # the instance arguments each `accuracy` takes: Max-of-K all of them and `F`; modular
-    # addition (no exp, no order facts in its definition) `α`, `Field`, `LE`, `LT`
-    args = range(n, -1, -1) if family == "CompactProofs.MaxOfK" else range(n, n - 4, -1)
-    accuracy = f"{family}.accuracy"
-    for i in args:
-        accuracy = f"({accuracy} #{i})"
-    body = f"((((LE.le Nat) instLENat) {_nat(bound)}) ({accuracy} {model}))"
-    for binder in reversed(binders):
-        body = f"(∀ {binder}, {body})"
-    return body
+    assert res.statements[pizza] == accuracy_statement(
+        "CompactProofs.ModAdd", 3481, "CompactProofs.Generated.ModAddP59Seed1.Model.p59seed1", exp_sqrt=False)
 
 
 STATEMENT_MODULE = """module
 {imports}
--- compact-proofs-theorem: CompactProofs.Generated.{name}.t model-sha256={sha} strategy=test bound=2
+-- compact-proofs-theorem: CompactProofs.Generated.{name}.t model-sha256={sha} strategy=test bound=2 model=CompactProofs.Generated.{name}.m
 namespace CompactProofs.Generated.{name}
 open CompactProofs
 @[expose] public section

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from compact_proofs.core.modelfile import ModelFileError, model_sha256
-from compact_proofs.maxofk import plots, sweep, zoo
+from compact_proofs.families import FAMILIES
+from compact_proofs import sweep
+from compact_proofs.maxofk import plots, zoo
 from compact_proofs.maxofk.model import MaxOfKConfig, MaxOfKTransformer
 from compact_proofs.maxofk.strategies import STRATEGIES, Proof, Strategy, StrategyResult
 
@@ -76,14 +78,14 @@ def run(models, strategies, cache_dir, executor=None):
 
 
 def test_select_strategies_by_name_and_glob():
-    assert sweep.select_strategies(["cubic"]) == ["cubic"]
-    assert sweep.select_strategies(["cubic*"]) == [n for n in STRATEGIES if n.startswith("cubic")]
-    assert "cubic_tight" in sweep.select_strategies(["cubic*"])
+    assert sweep.select_strategies(["cubic"], "maxofk") == ["cubic"]
+    assert sweep.select_strategies(["cubic*"], "maxofk") == [n for n in STRATEGIES if n.startswith("cubic")]
+    assert "cubic_tight" in sweep.select_strategies(["cubic*"], "maxofk")
     # registry order, each name once, whatever the order and overlap of the patterns
-    assert sweep.select_strategies(["cubic_paper", "brute_force", "cubic*"]) == sweep.select_strategies(["brute_force", "cubic*"])
-    assert sweep.select_strategies(["*"]) == list(STRATEGIES)
+    assert sweep.select_strategies(["cubic_paper", "brute_force", "cubic*"], "maxofk") == sweep.select_strategies(["brute_force", "cubic*"], "maxofk")
+    assert sweep.select_strategies(["*"], "maxofk") == list(STRATEGIES)
     with pytest.raises(sweep.SweepError, match="'nope:\\*' matches no registered strategy"):
-        sweep.select_strategies(["cubic", "nope:*"])
+        sweep.select_strategies(["cubic", "nope:*"], "maxofk")
 
 
 def test_load_models_validates_and_dedupes(model_paths, tmp_path):
@@ -103,7 +105,7 @@ def test_cache_key_depends_on_weights_strategy_and_code(models):
     changed = {k: v.copy() for k, v in a.weights.items()}
     changed["W_U"][0, 0] = np.nextafter(changed["W_U"][0, 0], np.float32(np.inf))  # one ulp
     assert model_sha256(MaxOfKTransformer.from_weights(a.config, changed)) != a.model_sha256
-    version = sweep.code_version("cubic")
+    version = sweep.code_version("cubic", "maxofk")
     keys = {
         sweep.cache_key(a.model_sha256, "cubic", version),
         sweep.cache_key(b.model_sha256, "cubic", version),
@@ -112,8 +114,9 @@ def test_cache_key_depends_on_weights_strategy_and_code(models):
     }
     assert len(keys) == 4
     # cubic_tight builds on cubic, so its code version covers cubic's source too
-    closure = sweep._module_closure(sys.modules[STRATEGIES["cubic_tight"].prove.__module__])
-    assert "compact_proofs.maxofk.strategies.cubic" in closure and sweep._REGISTRY_MODULE not in closure
+    registry_module = FAMILIES["maxofk"].registry_module
+    closure = sweep._module_closure(sys.modules[STRATEGIES["cubic_tight"].prove.__module__], registry_module)
+    assert "compact_proofs.maxofk.strategies.cubic" in closure and registry_module not in closure
 
 
 # --------------------------------------------------------------------------------------

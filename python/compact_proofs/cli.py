@@ -21,8 +21,9 @@ from .lean.generate import COMMAND as GENERATE_COMMAND
 from .lean.generate import Generator, run_all
 from .maxofk import zoo
 from .maxofk.config import MaxOfKConfig
-from .maxofk.sweep import add_sweep_command
 from .modadd.cli import add_modadd_command
+from .lean_zoo import add_lean_zoo_command
+from .sweep import add_sweep_command
 
 EXIT_STATUS = """\
 exit status:
@@ -175,16 +176,20 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
-    from .maxofk.certify import certify
-    from .maxofk.strategies import select
+    """The main job on one model of any family: the family is read from the record's format tag
+    (``families.family_of_record``), the strategy names are checked against that family's
+    registry before any work, then the family's own main job runs."""
+    from .families import family_of_record
 
     path = args.model or zoo.record_path(args.seed, args.directory)
+    family = family_of_record(path)
+    patterns = [s for s in args.strategies.split(",") if s] if args.strategies is not None else list(family.default_strategies)
     try:
-        strategies = tuple(select([s for s in args.strategies.split(",") if s]))
+        strategies = tuple(family.registry().select(patterns))
     except ValueError as exc:
-        print(f"error: --strategies: {exc}", file=sys.stderr)
+        print(f"error: --strategies: {path} is a {family.title} model: {exc}", file=sys.stderr)
         return 2
-    data = certify(path, strategies, args.out, lean=not args.no_lean, float32=args.float32, say=say)
+    data = family.certify(path, strategies, args.out, lean=not args.no_lean, say=say, lean_dir=args.lean_dir, float32=args.float32)
     lean = data["lean"]
     return 0 if lean is None or lean["ok"] else 1
 
@@ -245,7 +250,7 @@ def add_lean_command(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=cmd_lean_check)
 
     check_args(sub.add_parser("lean-check", help="the same as `lean check`"))
-    lean = sub.add_parser("lean", help="the Lean library: check it, generate its certificate modules")
+    lean = sub.add_parser("lean", help="the Lean library: check it, generate its certificate modules, check many models' theorems")
     lean_sub = lean.add_subparsers(dest="lean_command", required=True)
     check_args(lean_sub.add_parser("check", help="audit and build the Lean library, then audit its axioms"))
 
@@ -267,6 +272,7 @@ def add_lean_command(sub: argparse._SubParsersAction) -> None:
                               help="write (or --check) the generated modules of every shipped theorem, or of NAME")
     generate_args(gen)
     gen.set_defaults(func=cmd_lean_generate, generator=None)
+    add_lean_zoo_command(lean_sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -305,15 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .maxofk.certify import DEFAULT_STRATEGIES
 
-    p = sub.add_parser("certify", help="the main job: brute force, strategies, certificates, Lean check, report")
-    p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help="zoo seed")
-    p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder (default: the shipped zoo)")
-    p.add_argument("--model", type=Path, help="a model record (.json) instead of a zoo seed")
-    p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
-                   help="comma-separated strategy names or globs (`compact-proofs strategies` lists them)")
+    p = sub.add_parser("certify", help="the main job on one model of any family: brute force, strategies, certificates, "
+                                       "Lean check, report")
+    p.add_argument("--seed", type=int, default=zoo.DEFAULT_SEED, help="Max-of-4 zoo seed")
+    p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="model folder of --seed (default: the shipped zoo)")
+    p.add_argument("--model", type=Path,
+                   help="a model record (.json) of any family instead of a zoo seed (Max-of-K or modular addition: read from the record)")
+    p.add_argument("--strategies",
+                   help="comma-separated names or globs of the model's family's strategies (`compact-proofs strategies` lists them) "
+                        f"(default: {','.join(DEFAULT_STRATEGIES)} for a Max-of-K model; every strategy for a modular-addition one)")
     p.add_argument("--out", type=Path, default=Path("results/certify"), help="report folder")
     p.add_argument("--no-lean", action="store_true", help="skip the Lean check")
-    p.add_argument("--float32", action="store_true", help="also count the plain float32 forward pass (about 40 s)")
+    p.add_argument("--lean-dir", type=Path, default=Path("results/lean"),
+                   help="workspace for the Lean theorem of a model the library has none about (generated, then checked)")
+    p.add_argument("--float32", action="store_true",
+                   help="also count the plain float32 forward pass (Max-of-K: about 40 s; always counted for modular addition)")
     p.set_defaults(func=cmd_certify)
 
     p = sub.add_parser("strategies", help="list the registered proof strategies of every family (Max-of-K, modadd)")
@@ -324,6 +336,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_command(sub)
     add_modadd_command(sub)
     return parser
+
+
+def rejections() -> tuple[type[Exception], ...]:
+    """The exceptions that mean a check ran and said no (exit status 1): a certificate that
+    claims more than its exact check certifies. Called only once an exception is raised."""
+    from .modadd.certificate import CertificateRejected
+
+    return (CertificateRejected,)
 
 
 def input_errors() -> tuple[type[Exception], ...]:
@@ -348,15 +368,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # stdout piped into a reader that stopped early (`| head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except rejections() as exc:  # before input_errors: a rejection is a CertificateError too
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except input_errors() as exc:
         print(f"error: {exc}{_family_hint(str(exc))}", file=sys.stderr)
         return 2
 
 
-#: The command of each model family's main job, by its record's format tag.
+#: The command that reads a model of each family, by its record's format tag: the main job reads both.
 FAMILY_COMMANDS = {
     "compact-proofs/max-of-k-model": "compact-proofs certify --model FILE",
-    "compact-proofs/modadd-model": "compact-proofs modadd certify --model FILE",
+    "compact-proofs/modadd-model": "compact-proofs certify --model FILE",
 }
 
 

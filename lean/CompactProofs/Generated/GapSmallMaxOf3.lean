@@ -3,7 +3,7 @@ module
 public import CompactProofs.Generated.SmallMaxOf3
 public import CompactProofs.MaxOfK.GapClasses
 
--- compact-proofs-theorem: CompactProofs.Generated.GapSmallMaxOf3.small_max_of_3_accuracy_gap model-sha256=045ae2076d43a0d6483d56e94d6ac70d2547791b6c144b91176db83cd8396cce strategy=gap_classes bound=512
+-- compact-proofs-theorem: CompactProofs.Generated.GapSmallMaxOf3.small_max_of_3_accuracy_gap model-sha256=045ae2076d43a0d6483d56e94d6ac70d2547791b6c144b91176db83cd8396cce strategy=gap_classes bound=512 model=CompactProofs.Generated.SmallMaxOf3.smallModel
 
 /-!
 # Accuracy of `smallModel` by gap classes (GENERATED FILE, DO NOT EDIT)

@@ -2,7 +2,7 @@ module
 
 public import CompactProofs.MaxOfK.Checker
 
--- compact-proofs-theorem: CompactProofs.Generated.SmallMaxOf3.small_max_of_3_accuracy model-sha256=045ae2076d43a0d6483d56e94d6ac70d2547791b6c144b91176db83cd8396cce strategy=brute_force bound=512
+-- compact-proofs-theorem: CompactProofs.Generated.SmallMaxOf3.small_max_of_3_accuracy model-sha256=045ae2076d43a0d6483d56e94d6ac70d2547791b6c144b91176db83cd8396cce strategy=brute_force bound=512 model=CompactProofs.Generated.SmallMaxOf3.smallModel
 
 /-!
 # Accuracy of `smallModel` (GENERATED FILE, DO NOT EDIT)

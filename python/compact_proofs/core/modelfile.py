@@ -57,13 +57,8 @@ def model_sha256(model: Any) -> str:
     return h.hexdigest()
 
 
-def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Callable[[dict], Any]) -> tuple[Any, dict[str, Any]]:
-    """Parse and check the JSON record of a shipped model of format ``fmt``; returns (config, data).
-
-    Checks the format tag and version, the types of the common fields (seed, config, training,
-    metrics, sha256, weights_file) and the config itself; raises ``ModelFileError`` naming the
-    file and the problem.
-    """
+def _read_record_object(path: Path) -> dict[str, Any]:
+    """The JSON object of a model record; ``ModelFileError`` naming the file otherwise."""
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:
@@ -74,6 +69,26 @@ def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Calla
         raise ModelFileError(path, f"not valid JSON ({exc})") from None
     if not isinstance(data, dict):
         raise ModelFileError(path, "the record must be a JSON object")
+    return data
+
+
+def record_format(path: Path | str) -> str:
+    """The format tag of the model record at ``path`` (which family wrote it), read without
+    loading the model; ``ModelFileError`` naming the file if it is unreadable or has no tag."""
+    fmt = _read_record_object(Path(path)).get("format")
+    if not isinstance(fmt, str):
+        raise ModelFileError(path, f"format is {fmt!r}: not a compact-proofs model record")
+    return fmt
+
+
+def read_record_json(path: Path, fmt: str, version: int, config_from_dict: Callable[[dict], Any]) -> tuple[Any, dict[str, Any]]:
+    """Parse and check the JSON record of a shipped model of format ``fmt``; returns (config, data).
+
+    Checks the format tag and version, the types of the common fields (seed, config, training,
+    metrics, sha256, weights_file) and the config itself; raises ``ModelFileError`` naming the
+    file and the problem.
+    """
+    data = _read_record_object(path)
     if data.get("format") != fmt:
         raise ModelFileError(path, f"format is {data.get('format')!r}, expected {fmt!r}")
     if data.get("version") != version:

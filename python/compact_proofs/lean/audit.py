@@ -127,8 +127,9 @@ _BANNED: list[tuple[str, re.Pattern[str], str]] = [
 ]
 #: Attributes a file may use (``@[...]``, ``attribute [...]``): none runs code or adds elaborators.
 ALLOWED_ATTRIBUTES = frozenset({"expose", "local instance", "instance", "simp", "reducible", "irreducible", "inline", "grind"})
-#: ``open`` may name this library's namespaces and ``Lean.Grind`` (core's ordered-field classes).
-ALLOWED_OPENS = re.compile(r"^(CompactProofs(\.[\w']+)*|OvModel|Lean\.Grind)$")
+#: ``open`` may name this library's namespaces, a workspace's (``Certified``, ``lean.workspace``)
+#: and ``Lean.Grind`` (core's ordered-field classes).
+ALLOWED_OPENS = re.compile(r"^((CompactProofs|Certified)(\.[\w']+)*|OvModel|Lean\.Grind)$")
 #: Namespace roots a file may not declare into (their API is the meta-programming one).
 FOREIGN_ROOTS = frozenset({"Lean", "Std", "Init", "IO", "_root_"})
 _IDENT = re.compile(r"(?<![\w.'!?\u00C0-\uFFFF])[A-Za-z_\u00C0-\uFFFF][\w'!?\u00C0-\uFFFF]*(?:\.[A-Za-z_\u00C0-\uFFFF][\w'!?\u00C0-\uFFFF]*)*")

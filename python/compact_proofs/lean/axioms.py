@@ -57,6 +57,41 @@ AXIOMS_COMPILER = frozenset(
 CORE_AXIOMS = AXIOMS_ALLOWED | AXIOMS_COMPILER | {"sorryAx"}
 
 
+def _nat_literal(n: int) -> str:
+    return f"(((OfNat.ofNat Nat) {n}) (instOfNatNat {n}))"
+
+
+#: The binders of every accuracy theorem: an ordered field ``α`` (core's ``Lean.Grind`` classes).
+_FIELD_BINDERS = (
+    "{α : (Sort (0+1))}", "[_ : (Lean.Grind.Field #0)]", "[_ : (LE #1)]", "[_ : (LT #2)]",
+    "[_ : ((Std.IsLinearOrder #3) #1)]", "[_ : (((Std.LawfulOrderLT #4) #1) #2)]",
+    "[_ : (((((Lean.Grind.OrderedRing #5) ((Lean.Grind.CommSemiring.toSemiring #5) ((Lean.Grind.CommRing.toCommSemiring #5)"
+    " ((Lean.Grind.Field.toCommRing #5) #4)))) #3) #2) (((Std.IsLinearPreorder.toIsPreorder #5) #3)"
+    " (((Std.IsLinearOrder.toIsLinearPreorder #5) #3) #1)))]",
+)
+
+
+def accuracy_statement(namespace: str, bound: int, model: str, *, exp_sqrt: bool) -> str:
+    """The elaborated statement (as ``auditExpr`` prints it, :attr:`AxiomAudit.statements`) every
+    accuracy theorem must have: ``∀ {α} [ordered field α] (F : ExpSqrt α), bound ≤ accuracy F model``
+    with ``exp_sqrt`` (``namespace.accuracy`` takes every instance and ``F``, as Max-of-K's), or
+    ``∀ {α} [ordered field α], bound ≤ accuracy model`` without (``accuracy`` takes ``α``,
+    ``Field``, ``LE``, ``LT`` only, as modular addition's, which needs no exp and no order facts).
+    ``model`` is the fully qualified constant of the model's weights."""
+    binders = list(_FIELD_BINDERS)
+    n = len(binders) - 1  # de Bruijn index of α under the binders above
+    if exp_sqrt:
+        binders.append(f"(F : ((((((({namespace}.ExpSqrt #6) #5) #4) #3) #2) #1) #0))")
+        n += 1
+    accuracy = f"{namespace}.accuracy"
+    for i in range(n, -1, -1) if exp_sqrt else range(n, n - 4, -1):
+        accuracy = f"({accuracy} #{i})"
+    body = f"((((LE.le Nat) instLENat) {_nat_literal(bound)}) ({accuracy} {model}))"
+    for binder in reversed(binders):
+        body = f"(∀ {binder}, {body})"
+    return body
+
+
 def render_audit_file(module_names: Iterable[str], statements: Iterable[str] = ()) -> str:
     """The audit program (``axiom_audit.lean``, beside this file) for ``module_names``; it also
     prints the elaborated type of each theorem named in ``statements``."""

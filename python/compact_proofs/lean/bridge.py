@@ -44,6 +44,7 @@ from .axioms import (
     AXIOMS_COMPILER,
     CORE_AXIOMS,
     AxiomEntry,
+    accuracy_statement,
     classify_axioms,
     is_internal,
     parse_audit_output,
@@ -51,6 +52,7 @@ from .axioms import (
     run_axiom_audit,
 )
 from .modules import (
+    WORKSPACE_ROOT,
     LeanModule,
     closure_sizes,
     critical_path_order,
@@ -61,6 +63,7 @@ from .modules import (
     parse_imports,
     topological_order,
 )
+from .render import LeanTheorem
 from .worker import MAX_CLOSURE_BYTES, RSS_LIMIT_KB, BuildWorker
 from .toolchain import (
     DRIVER_VERSION,
@@ -87,7 +90,9 @@ __all__ = [  # the driver's API; the pieces live in lean.audit, lean.axioms, lea
     "ToolchainNotInstalled",
     "audit_source",
     "blank_comments_and_strings",
+    "accept_theorems",
     "check_project",
+    "check_theorems",
     "classify_axioms",
     "discover_modules",
     "find_toolchain",
@@ -183,6 +188,7 @@ def check_project(
     source_audit: bool = True,
     axiom_audit: bool = True,
     targets: Sequence[str] | None = None,
+    workspace: str | Path | None = None,
     timeout: float = 900.0,
     workers: bool = True,
     keep_going: bool = False,
@@ -199,6 +205,10 @@ def check_project(
 
     With ``targets`` (module names), only those modules and what they import are audited,
     built and axiom-audited; otherwise every module under ``lean_root``.
+    A ``workspace`` is a second source root outside the library (the generated theorems of a
+    user's models, ``lean.workspace``): its modules may import the library's, are built into
+    ``<workspace>/build/olean`` (the library's still into ``build_dir``, so both share the
+    library's cache), and the report and the axiom audit's cache go to ``<workspace>/build``.
     ``project_root`` defaults to the repository holding this file; ``lean_root`` to
     ``<project_root>/lean``; ``build_dir`` to ``<project_root>/build/lean``. The JSON
     report goes to ``json_out`` (default ``<build_dir>/axioms.json``). Raises
@@ -210,8 +220,12 @@ def check_project(
     root = Path(project_root).resolve() if project_root else REPO_ROOT
     lean_root = Path(lean_root).resolve() if lean_root else root / "lean"
     build = Path(build_dir).resolve() if build_dir else root / "build" / "lean"
-    json_path = Path(json_out) if json_out else build / "axioms.json"
     olean_dir = build / "olean"
+    ws_root = Path(workspace).resolve() if workspace else None
+    if ws_root:
+        build = ws_root / "build"
+    ws_olean_dir = build / "olean"
+    json_path = Path(json_out) if json_out else build / "axioms.json"
     toolchain = find_toolchain(root)
     result = CheckResult(ok=False, lean_root=str(lean_root), build_dir=str(build), toolchain=toolchain.stamp)
 
@@ -226,11 +240,15 @@ def check_project(
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")
         say(f"report written to {json_path}")
-        say(("OK" if result.ok else "FAILED") + f": Lean check of {lean_root} in {result.wall_seconds:.1f} s")
+        say(("OK" if result.ok else "FAILED") + f": Lean check of {lean_root}{f' and {ws_root}' if ws_root else ''} in {result.wall_seconds:.1f} s")
         return result
 
     try:
         modules = discover_modules(lean_root)
+        ws_modules = discover_modules(ws_root, WORKSPACE_ROOT) if ws_root else {}
+        if clash := sorted(set(modules) & set(ws_modules)):
+            raise LeanCheckError(f"{ws_root}: module {clash[0]} is also a library module under {lean_root}")
+        modules |= ws_modules
         deps = {name: local_deps(mod, modules) for name, mod in modules.items()}
         if targets is not None:
             deps = {name: deps[name] for name in import_closure(deps, targets)}
@@ -241,7 +259,8 @@ def check_project(
         return finish()
     sources = {name: modules[name].path.read_text(encoding="utf-8") for name in order}
     scope = f"the import closure of {', '.join(targets)}" if targets else "the whole library"
-    say(f"{len(order)} modules under {lean_root} ({scope}); each line below is one module done, [done/total]")
+    roots = f"{lean_root} and {ws_root}" if ws_root else f"{lean_root}"
+    say(f"{len(order)} modules under {roots} ({scope}); each line below is one module done, [done/total]")
 
     # 1. source audit
     if source_audit:
@@ -261,14 +280,17 @@ def check_project(
             DRIVER_VERSION, toolchain.stamp, " ".join(LEAN_FLAGS), name, sources[name], *(keys[d] for d in deps[name])
         )
     env = dict(os.environ)
-    env["LEAN_PATH"] = str(olean_dir)
+    env["LEAN_PATH"] = os.pathsep.join(dict.fromkeys(map(str, (ws_olean_dir, olean_dir))))
     builds: dict[str, ModuleBuild] = {}
     pending = critical_path_order(deps, {name: estimated_seconds(sources[name]) for name in order})
     running: dict[concurrent.futures.Future, str] = {}
 
+    def olean_of(name: str) -> Path:
+        return modules[name].olean(ws_olean_dir if name in ws_modules else olean_dir)
+
     def is_cached(name: str) -> bool:
-        stamp = modules[name].olean(olean_dir).with_suffix(".hash")
-        return stamp.exists() and modules[name].olean(olean_dir).exists() and stamp.read_text().strip() == keys[name]
+        stamp = olean_of(name).with_suffix(".hash")
+        return stamp.exists() and olean_of(name).exists() and stamp.read_text().strip() == keys[name]
 
     closure_bytes = closure_sizes(deps, sources)
     to_build = [name for name in order if not is_cached(name)]
@@ -283,7 +305,8 @@ def check_project(
     def run_module(mod: LeanModule, olean: Path) -> RunOutput:
         if n_workers and mod.name in for_workers:
             worker = idle.get()
-            run = worker.build(mod.rel, olean, mod.name, timeout) if worker.alive else None
+            source = mod.rel if mod.root == lean_root else str(mod.path)  # workers run in lean_root
+            run = worker.build(source, olean, mod.name, timeout) if worker.alive else None
             if worker.alive and worker.rss_kb() > RSS_LIMIT_KB:  # replaced before it runs out of heap
                 worker.close()
                 all_workers.append(BuildWorker(toolchain, lean_root, env))
@@ -298,11 +321,11 @@ def check_project(
             if run is not None:
                 return run
             say(f"build worker lost while building {mod.name}; rebuilding it in a process of its own")
-        return run_measured([str(toolchain.lean), *LEAN_FLAGS, "-o", str(olean), mod.rel], lean_root, env, timeout)
+        return run_measured([str(toolchain.lean), *LEAN_FLAGS, "-o", str(olean), mod.rel], mod.root, env, timeout)
 
     def build_one(name: str) -> ModuleBuild:
         mod = modules[name]
-        olean = mod.olean(olean_dir)
+        olean = olean_of(name)
         stamp = olean.with_suffix(".hash")
         if is_cached(name):
             return ModuleBuild(name, mod.rel, "cached")
@@ -378,6 +401,45 @@ def check_project(
         result.axiom_audit_cached, result.axiom_audit_seconds = audit.cached, audit.seconds
         result.axiom_audit_peak_rss_kb = audit.peak_rss_kb
     return finish()
+
+
+def accept_theorems(theorems: Sequence[LeanTheorem], res: CheckResult, namespace: str, *, exp_sqrt: bool,
+                    log: Callable[[str], None] | None = print) -> None:
+    """Fill in, from the check ``res``, each theorem's axioms, whether its elaborated statement is
+    ``accuracy_statement(namespace, bound, model, exp_sqrt=...)`` (the family whose Lean
+    namespace is ``namespace``), and ``accepted``: built, axioms allowed, statement as expected."""
+    axioms = res.theorem_axioms
+    for thm in theorems:
+        thm.axioms = axioms.get(thm.theorem)
+        thm.statement_ok = res.statements.get(thm.theorem) == accuracy_statement(namespace, thm.bound, thm.model, exp_sqrt=exp_sqrt)
+        if thm.axioms is not None and not thm.statement_ok and log:
+            log(f"Lean: {thm.theorem} does not state `{thm.bound} ≤ accuracy … {thm.model}`; not accepted")
+        thm.accepted = res.ok and thm.axioms is not None and thm.statement_ok
+
+
+def check_theorems(
+    theorems: Sequence[LeanTheorem],
+    namespace: str,
+    *,
+    exp_sqrt: bool,
+    workspace: Path | None = None,
+    log: Callable[[str], None] | None = print,
+) -> dict:
+    """Kernel-check the modules of ``theorems`` (about one model) and what they import, as
+    ``certify`` does, and judge each (:func:`accept_theorems`). Returns the check's summary for
+    the report. ``workspace``: see :func:`check_project`."""
+    if log:
+        log("Lean: checking this model's theorems and the library modules they import (pinned WebAssembly toolchain)")
+    res = check_project(REPO_ROOT, targets=sorted({thm.module for thm in theorems}), workspace=workspace, log=log)
+    accept_theorems(theorems, res, namespace, exp_sqrt=exp_sqrt, log=log)
+    return {
+        "workspace": str(workspace) if workspace else None,
+        "ok": res.ok,
+        "seconds": res.wall_seconds,
+        "peak_rss_mb": res.peak_rss_kb // 1024,
+        "theorems": res.theorem_axioms,
+        "messages": res.errors + res.axiom_problems,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

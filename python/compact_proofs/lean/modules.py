@@ -14,6 +14,9 @@ from .audit import blank_comments_and_strings
 from .toolchain import LeanCheckError
 
 LIBRARY_ROOT = "CompactProofs"
+#: Top-level module of a workspace's generated theorems (``lean.workspace``): a library of its own,
+#: since Lean finds all the modules under one top-level name in one search-path entry.
+WORKSPACE_ROOT = "Certified"
 #: Imports from the toolchain's own libraries: not files of ours, never built here.
 CORE_PREFIXES = ("Init", "Std", "Lean", "Lake")
 
@@ -24,6 +27,7 @@ class LeanModule:
     path: Path  # absolute
     rel: str  # relative to the source root, e.g. CompactProofs/Matrix.lean
     imports: tuple[str, ...]  # all imports, as written
+    root: Path  # the source root (absolute): `lean` runs there, so that `rel` names the module
 
     def olean(self, olean_dir: Path) -> Path:
         return olean_dir.joinpath(*self.name.split(".")).with_suffix(".olean")
@@ -64,13 +68,13 @@ def module_name_for(rel: Path) -> str:
     return ".".join(parts)
 
 
-def discover_modules(lean_root: Path) -> dict[str, LeanModule]:
-    """Every ``CompactProofs`` module under ``lean_root`` (root file and ``CompactProofs/**``)."""
+def discover_modules(lean_root: Path, library: str = LIBRARY_ROOT) -> dict[str, LeanModule]:
+    """Every module of ``library`` under ``lean_root`` (root file and ``<library>/**``)."""
     lean_root = Path(lean_root)
     paths = []
-    if (lean_root / f"{LIBRARY_ROOT}.lean").exists():
-        paths.append(lean_root / f"{LIBRARY_ROOT}.lean")
-    paths += sorted((lean_root / LIBRARY_ROOT).rglob("*.lean"))
+    if (lean_root / f"{library}.lean").exists():
+        paths.append(lean_root / f"{library}.lean")
+    paths += sorted((lean_root / library).rglob("*.lean"))
     modules: dict[str, LeanModule] = {}
     for path in paths:
         rel = path.relative_to(lean_root)
@@ -78,7 +82,7 @@ def discover_modules(lean_root: Path) -> dict[str, LeanModule]:
         if not all(re.fullmatch(r"[A-Z][A-Za-z0-9]*", p) for p in name.split(".")):
             raise LeanCheckError(f"{rel}: module file names must be UpperCamelCase")
         src = path.read_text(encoding="utf-8")
-        modules[name] = LeanModule(name, path.resolve(), rel.as_posix(), tuple(parse_imports(src)))
+        modules[name] = LeanModule(name, path.resolve(), rel.as_posix(), tuple(parse_imports(src)), lean_root.resolve())
     if not modules:
         raise LeanCheckError(f"no Lean modules found under {lean_root}")
     return modules

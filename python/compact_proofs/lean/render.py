@@ -94,12 +94,19 @@ def generated_module(imports: list[str], title: str, body: str, namespace: str, 
 
 
 #: Header line of a generated Lean module that proves an accuracy bound for one model:
-#: ``-- compact-proofs-theorem: <theorem name> model-sha256=<hex> strategy=<name> bound=<int>``.
+#: ``-- compact-proofs-theorem: <theorem> model-sha256=<hex> strategy=<name> bound=<int> model=<constant>``
+#: (written by :func:`theorem_tag` only; ``model`` is the Lean constant the statement is about).
 THEOREM_TAG = re.compile(
     r"^-- compact-proofs-theorem: (?P<theorem>\S+) model-sha256=(?P<sha>[0-9a-f]{64}) "
-    r"strategy=(?P<strategy>\S+) bound=(?P<bound>\d+)\s*$",
+    r"strategy=(?P<strategy>\S+) bound=(?P<bound>\d+) model=(?P<model>\S+)\s*$",
     re.M,
 )
+
+
+def theorem_tag(theorem: str, model_sha256: str, strategy: str, bound: int, model: str) -> str:
+    """The :data:`THEOREM_TAG` line of ``theorem`` (fully qualified), proving ``bound`` correct
+    inputs of the Lean constant ``model`` (fully qualified), whose weights have this identity."""
+    return f"-- compact-proofs-theorem: {theorem} model-sha256={model_sha256} strategy={strategy} bound={bound} model={model}"
 
 
 @dataclass
@@ -110,7 +117,9 @@ class LeanTheorem:
     module: str
     strategy: str
     bound: int
+    model: str  # the Lean constant of the model's weights
     axioms: list[str] | None = None  # filled in by the axiom audit
+    statement_ok: bool | None = None  # whether its elaborated statement is `accuracy_statement`'s
     accepted: bool = False
 
 
@@ -121,5 +130,5 @@ def lean_theorems_for(sha256: str, lean_root: Path) -> list[LeanTheorem]:
         rel = path.relative_to(lean_root).with_suffix("")
         for tag in THEOREM_TAG.finditer(path.read_text(encoding="utf-8")):
             if tag["sha"] == sha256:
-                found.append(LeanTheorem(tag["theorem"], ".".join(rel.parts), tag["strategy"], int(tag["bound"])))
+                found.append(LeanTheorem(tag["theorem"], ".".join(rel.parts), tag["strategy"], int(tag["bound"]), tag["model"]))
     return found

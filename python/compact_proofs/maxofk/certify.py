@@ -7,13 +7,18 @@
 3. for strategies with a checker, the proof's certificate written as JSON, read back and
    re-verified by the strategy's independent exact checker (``Strategy.check``), which also
    checks that the model data inside the certificate is the model's own; no proof runs twice;
-4. the Lean library checked with the pinned toolchain (``lean.bridge.check_project``): the
-   accuracy theorems whose generated modules name this model (by its identity ``core.modelfile.model_sha256``,
-   see :func:`lean_theorems_for`) are reported with the axioms they depend on;
+4. the Lean check with the pinned toolchain (``lean.bridge.check_project``): the accuracy
+   theorems whose generated modules name this model (by its identity ``core.modelfile.model_sha256``,
+   see :func:`lean_theorems_for`) are built with the library modules they import, and reported
+   with their axioms and elaborated statements. When the library has none, this model's
+   ``gap_classes_cubic`` theorem is generated into a workspace outside the package
+   (``lean.workspace``, default ``results/lean``) and checked there (:func:`workspace_theorem`);
 5. ``report.json``, ``report.md``, ``report.html`` and the bound-vs-proof-length plot.
 
 A bound is reported as *Lean-checked* only when a theorem for this very model (same weights
-hash) was built by the kernel in this run; otherwise the report says which check it passed
+hash) was built by the kernel in this run, depends on the allowed axioms only, and its
+elaborated statement is exactly ``bound ≤ accuracy F model`` about this model's constant
+(``lean.axioms.accuracy_statement``); otherwise the report says which check it passed
 (Python exact re-check) and that no Lean theorem covers it yet.
 """
 
@@ -27,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import ModelFileError, model_sha256
 from ..core.provenance import REPO_ROOT, provenance, repo_relative
+from ..lean import workspace as lean_workspace
 from ..lean.render import LeanTheorem, lean_theorems_for
 from . import zoo
 from .plots import plot_bound_vs_length
@@ -67,12 +73,37 @@ def certificate_path(out_dir: Path, strategy: str) -> Path:
     return out_dir / "certificates" / (strategy.replace(":", "_").replace("/", "__") + ".json")
 
 
+def workspace_theorem(model_path: Path, identity: str, config_k: int, workspace: Path, say=print) -> list[LeanTheorem]:
+    """Generate (unless current) the ``gap_classes_cubic`` theorem of the model record
+    ``model_path`` into ``workspace``, named after the file (``seed-00007.json``:
+    ``Certified.Seed00007.maxOf4_seed00007_accuracy``); returns it as the
+    workspace's tag declares it, or nothing when the certificate proves no input correct."""
+    from .lean_generators import render_maxofk_theorem
+
+    stem = lean_workspace.module_stem(model_path)
+    root = f"{lean_workspace.NAMESPACE}.{stem}"
+    name = lean_workspace.lower_camel(stem)
+    command = f"compact-proofs certify --model {model_path} --lean-dir {workspace}"
+    lean_workspace.write_theorem(
+        workspace, root, identity,
+        lambda: render_maxofk_theorem(command, model_path, root=root, model_name=name,
+                                      theorem_name=f"maxOf{config_k}_{name}_accuracy").modules,
+        say=say,
+    )
+    theorems = [t for t in lean_theorems_for(identity, workspace) if t.module == root]
+    if theorems and theorems[0].bound == 0:
+        say("Lean: the gap_classes_cubic certificate proves no input correct; no theorem to check")
+        return []
+    return theorems
+
+
 def certify(
     model_path: Path,
     strategies: tuple[str, ...] = DEFAULT_STRATEGIES,
     out_dir: Path = Path("results/certify"),
     *,
     lean: bool = True,
+    lean_dir: Path = lean_workspace.DEFAULT_WORKSPACE,
     float32: bool = False,
     progress: bool | None = None,
     say=print,
@@ -112,28 +143,20 @@ def certify(
         )
         outcomes.append(outcome)
 
-    lean_root = REPO_ROOT / "lean"
     identity = model_sha256(model)
-    theorems = lean_theorems_for(identity, lean_root)
+    theorems = lean_theorems_for(identity, REPO_ROOT / "lean")
+    workspace = None
+    if lean and not theorems:
+        say(f"Lean: the library has no theorem about this model; generating its gap_classes_cubic theorem in {lean_dir}")
+        workspace = Path(lean_dir)
+        theorems = workspace_theorem(model_path, identity, record.config.n_ctx, workspace, say)
     lean_data = None
     if lean and not theorems:
-        say("Lean: the library has no theorem about this model; nothing to check")
+        lean_data = {"ok": None, "note": "No Lean theorem: the gap_classes_cubic certificate proves no input correct."}
     elif lean:
-        from ..lean.bridge import check_project
+        from ..lean.bridge import check_theorems
 
-        say("Lean: checking this model's theorems and the library modules they import (pinned WebAssembly toolchain)")
-        res = check_project(REPO_ROOT, targets=sorted({thm.module for thm in theorems}), log=say)
-        axioms = res.theorem_axioms
-        for thm in theorems:
-            thm.axioms = axioms.get(thm.theorem)
-            thm.accepted = res.ok and thm.axioms is not None
-        lean_data = {
-            "ok": res.ok,
-            "seconds": res.wall_seconds,
-            "peak_rss_mb": res.peak_rss_kb // 1024,
-            "theorems": axioms,
-            "messages": res.errors + res.axiom_problems,
-        }
+        lean_data = check_theorems(theorems, "CompactProofs.MaxOfK", exp_sqrt=True, workspace=workspace, log=say)
     by_strategy = {o.result.strategy: o for o in outcomes}
     for thm in theorems:
         if thm.strategy in by_strategy:

@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from ..core.exact import float32_to_dyadic
+from ..lean.render import theorem_tag
 from .model import MaxOfKTransformer
 
 __all__ = [
@@ -359,7 +360,7 @@ def render_lean_module(
     separate kernel evaluations (``core_ok`` for tables and enclosures, ``count_t`` for
     the inputs starting with token ``t``), which bounds the kernel's memory per evaluation.
     ``model_sha256`` (the model record's weights hash) goes into the header line that lets
-    ``compact-proofs certify`` find the theorem for a model (``certify.THEOREM_TAG``)."""
+    ``compact-proofs certify`` find the theorem for a model (``lean.render.theorem_tag``)."""
     short = module_name.rsplit(".", 1)[-1]
     certified = certified_inputs(em, cert)
     counts = [sum(ok for x, ok in zip(all_seqs(em.d_vocab, em.n_ctx), certified) if x[0] == t) for t in range(em.d_vocab)]
@@ -385,7 +386,7 @@ module
 
 public import CompactProofs.MaxOfK.Checker
 
--- compact-proofs-theorem: CompactProofs.Generated.{short}.{theorem_name} model-sha256={model_sha256} strategy=brute_force bound={cert.bound}
+{theorem_tag(f"{module_name}.{theorem_name}", model_sha256, "brute_force", cert.bound, f"{module_name}.{model_name}")}
 
 /-!
 # Accuracy of `{model_name}` (GENERATED FILE, DO NOT EDIT)
@@ -521,7 +522,7 @@ module
 public import {base_module}
 public import CompactProofs.MaxOfK.{lean_module}
 
--- compact-proofs-theorem: CompactProofs.Generated.{short}.{theorem_name} model-sha256={model_sha256} strategy={strategy} bound={bound}
+{theorem_tag(f"{module_name}.{theorem_name}", model_sha256, strategy, bound, f"{base_module}.{model_name}")}
 
 /-!
 # Accuracy of `{model_name}` by gap classes (GENERATED FILE, DO NOT EDIT)

@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..core.modelfile import model_sha256
@@ -32,29 +34,38 @@ OV_SEED = 20241125
 OV_SIZE = 8  # d_vocab = d_model = d_head
 
 
-def render_maxof4_theorem(command: str, seed: int) -> Generated:
-    """The sharded theorem of zoo seed ``seed``; fails unless the exact checker confirms its bound."""
+def render_maxofk_theorem(command: str, model_path: Path, *, root: str, model_name: str, theorem_name: str) -> Generated:
+    """The sharded ``gap_classes_cubic`` theorem of the model record ``model_path``, rooted at
+    module ``root``; fails unless the exact Python checker confirms its bound. Time: that of
+    the strategy and its exact check (seconds to a minute at d_vocab 64)."""
     from . import lean_shards
     from .strategies import get_strategy
     from .tables import ModelTables
 
-    model, _ = load_model(seed)
+    model, _ = load_model(model_path)
     tables = ModelTables(model)
     proof = lean_shards.sharded_proof(tables.exact)
     strategy = get_strategy("gap_classes_cubic")
     checked = strategy.check(tables, strategy.prove(tables).certificate())
     if checked != proof.bound:
-        raise GenerationError(f"seed {seed}: the Lean witnesses claim {proof.bound} inputs, the exact Python checker {checked}")
+        raise GenerationError(f"{model_path}: the Lean witnesses claim {proof.bound} inputs, the exact Python checker {checked}")
+    source = Path(model_path).resolve()
     texts = lean_shards.render_sharded(
         proof,
-        root=f"CompactProofs.Generated.Seed{seed}",
-        model_name=f"seed{seed}",
-        theorem_name=f"maxOf4_seed{seed}_accuracy",
+        root=root,
+        model_name=model_name,
+        theorem_name=theorem_name,
         command=command,
-        source=str(record_path(seed).relative_to(REPO_ROOT)),
+        source=str(source.relative_to(REPO_ROOT)) if source.is_relative_to(REPO_ROOT) else source.name,
         model_sha256=model_sha256(model),
     )
     return Generated(texts, f"{proof.bound:,} inputs certified")
+
+
+def render_maxof4_theorem(command: str, seed: int) -> Generated:
+    """The sharded theorem of zoo seed ``seed`` (``CompactProofs.Generated.Seed<seed>``)."""
+    return render_maxofk_theorem(command, record_path(seed), root=f"CompactProofs.Generated.Seed{seed}",
+                                 model_name=f"seed{seed}", theorem_name=f"maxOf4_seed{seed}_accuracy")
 
 
 def render_small_max_of_3(command: str) -> Generated:

@@ -1,13 +1,14 @@
 """Tables and plots of strategy results: the paper's per-strategy table and its Pareto plot.
 
-Input rows are mappings with the sweep's CSV columns (``compact_proofs.maxofk.sweep.CSV_COLUMNS``),
+Input rows are mappings with the sweep's CSV columns (``compact_proofs.sweep.CSV_COLUMNS``),
 typed: ``strategy`` str, ``accuracy_bound`` float, ``normalised_bound`` float or None,
 ``proof_flops`` int, ``unexplained_dimensionality`` int, ``seconds`` float, ``error`` str
 (empty when the job succeeded). Rows with an error count as failures and are left out of
 every statistic and plot.
 
 * ``strategy_stats`` / ``markdown_table``: mean ± std (population std, as ``cli.summarize``),
-  min and max of the bound per strategy, with the authors' anchors beside them.
+  min and max of the bound per strategy, with the authors' anchors beside them (``anchors=False``
+  for rows of another family, e.g. the pizza models of a sweep: the anchors are Max-of-4 numbers).
 * ``plot_pareto``: bound against proof length (FLOPs, log x) over many models: each model a
   faint point, each strategy's mean a marker with a ±std bar (clipped to [0, 1], where every
   bound lies), the Pareto frontier of the means, the mean brute-force accuracy as a dashed
@@ -132,15 +133,16 @@ def _pm(s: Summary | None, fmt: str) -> str:
     return "-" if s is None else f"{format(s.mean, fmt)} ± {format(s.std, fmt)}"
 
 
-def markdown_table(rows: Iterable[Mapping[str, Any]]) -> str:
-    """The paper's table as Markdown: one line per strategy, anchors from the authors' CSVs beside it."""
+def markdown_table(rows: Iterable[Mapping[str, Any]], *, anchors: bool = True) -> str:
+    """The paper's table as Markdown: one line per strategy, anchors from the authors' CSVs beside it
+    (with ``anchors``: Max-of-4 rows)."""
     lines = [
         "| strategy | models | bound (mean ± std) | bound min | bound max | normalised bound | "
         "proof FLOPs (mean ± std) | unexplained dim. | seconds (mean) | failed | authors' bound (mean ± std, min, max) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in strategy_stats(rows):
-        anchor = anchor_for(s.strategy)
+        anchor = anchor_for(s.strategy) if anchors else None
         anchor_text = "-" if anchor is None else anchor.text()
         b = s.bound
         lines.append(
@@ -281,7 +283,9 @@ def _label_points(ax, labels: Sequence[tuple[str, float, float]]) -> None:
             note.remove()
 
 
-def _plot_over_models(rows: Iterable[Mapping[str, Any]], out_stem: Path, x_key: str, xlabel: str, title: str) -> tuple[Path, Path]:
+def _plot_over_models(
+    rows: Iterable[Mapping[str, Any]], out_stem: Path, x_key: str, xlabel: str, title: str, anchors: bool = True
+) -> tuple[Path, Path]:
     """Bound against ``x_key`` over many models (see the module docstring); writes ``out_stem``.png/.svg.
 
     Families with several strategies share a colour and one legend entry, their members
@@ -292,11 +296,11 @@ def _plot_over_models(rows: Iterable[Mapping[str, Any]], out_stem: Path, x_key: 
         raise ValueError("no successful results to plot")
     stats = [s for s in strategy_stats(good) if s.bound is not None]
     x_of = {s.strategy: Summary.of([float(r[x_key]) for r in good if r["strategy"] == s.strategy]).mean for s in stats}
-    anchors = _anchor_positions(x_of)
+    drawn = _anchor_positions(x_of) if anchors else []
     n_models = len({r.get("seed") for r in good})
     fig, axes = _new_figure(
         title.format(n_models=n_models), xlabel,
-        [float(r[x_key]) for r in good], [float(r["accuracy_bound"]) for r in good] + [a.mean for a, _ in anchors],
+        [float(r[x_key]) for r in good], [float(r["accuracy_bound"]) for r in good] + [a.mean for a, _ in drawn],
     )
     families: dict[str, list[StrategyStats]] = {}
     for s in stats:
@@ -317,7 +321,7 @@ def _plot_over_models(rows: Iterable[Mapping[str, Any]], out_stem: Path, x_key: 
                 if ax is axes[0] and len(members) > 1 and len(stats) <= 12:  # the legend names the family, not its members
                     labels.append((s.strategy[len(fam) + 1:] or s.strategy, x_of[s.strategy], s.bound.mean))
         _draw_front(ax, [(x_of[s.strategy], s.bound.mean) for s in stats])
-        _draw_anchors(ax, anchors)
+        _draw_anchors(ax, drawn)
         if reference is not None:
             ax.axhline(reference.bound.mean, color="grey", linestyle="--", linewidth=1,
                        label=f"brute-force accuracy (mean {reference.bound.mean:.5f})")
@@ -327,23 +331,25 @@ def _plot_over_models(rows: Iterable[Mapping[str, Any]], out_stem: Path, x_key: 
     return _save(fig, out_stem)
 
 
-def plot_pareto(rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None) -> tuple[Path, Path]:
+def plot_pareto(rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None, anchors: bool = True) -> tuple[Path, Path]:
     """Bound against proof length over many models; writes ``out_stem``.png/.svg.
 
     Precondition: at least one successful row with a positive FLOP count.
     """
     return _plot_over_models(rows, out_stem, "proof_flops", FLOPS_LABEL,
-                             title or "Accuracy bound against proof length ({n_models} models)")
+                             title or "Accuracy bound against proof length ({n_models} models)", anchors)
 
 
-def plot_bound_vs_dimensionality(rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None) -> tuple[Path, Path]:
+def plot_bound_vs_dimensionality(
+    rows: Iterable[Mapping[str, Any]], out_stem: Path, *, title: str | None = None, anchors: bool = True
+) -> tuple[Path, Path]:
     """Bound against unexplained dimensionality (the paper's second axis: how much of the model
     the proof leaves unexplained) over many models; writes ``out_stem``.png/.svg.
 
     Precondition: at least one successful row with a positive dimensionality.
     """
     return _plot_over_models(rows, out_stem, "unexplained_dimensionality", DIMENSIONALITY_LABEL,
-                             title or "Accuracy bound against unexplained dimensionality ({n_models} models)")
+                             title or "Accuracy bound against unexplained dimensionality ({n_models} models)", anchors)
 
 
 def plot_bound_vs_length(

@@ -57,15 +57,16 @@ def report_markdown(data: dict[str, Any]) -> str:
     lines += ["", "![bound against proof length](bound_vs_flops.svg)", "", "## Lean", ""]
     if lean is None:
         lines.append("Lean check skipped (`--no-lean`).")
+    elif lean["ok"] is None:
+        lines.append(lean["note"])
     else:
-        lines.append(f"Library check: **{'passed' if lean['ok'] else 'FAILED'}** in {lean['seconds']:.0f} s.")
-        if data["lean_theorems"]:
-            lines += ["", "Theorems about this model:", "", "| theorem | strategy | bound | accepted | axioms |", "|---|---|---|---|---|"]
-            for t in data["lean_theorems"]:
-                axioms = ", ".join(t["axioms"] or []) or "(none)"
-                lines.append(f"| `{t['theorem']}` | {t['strategy']} | {t['bound']:,} | {t['accepted']} | {axioms} |")
-        else:
-            lines.append("No theorem of the Lean library is about this model yet (matched by weights hash).")
+        where = f"the library and the workspace `{lean['workspace']}`" if lean.get("workspace") else "the library"
+        lines.append(f"Check of {where}: **{'passed' if lean['ok'] else 'FAILED'}** in {lean['seconds']:.0f} s.")
+        lines += ["", "Theorems about this model (matched by weights hash):", "",
+                  "| theorem | strategy | bound | statement as expected | accepted | axioms |", "|---|---|---|---|---|---|"]
+        for t in data["lean_theorems"]:
+            axioms = ", ".join(t["axioms"] or []) or "(none)"
+            lines.append(f"| `{t['theorem']}` | {t['strategy']} | {t['bound']:,} | {t['statement_ok']} | {t['accepted']} | {axioms} |")
         if lean["messages"]:
             lines += ["", "```", *lean["messages"][-40:], "```"]
     lines += ["", "## Provenance", "", provenance_markdown(data["provenance"]), ""]

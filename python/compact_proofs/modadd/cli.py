@@ -79,21 +79,10 @@ def cmd_brute_force(args: argparse.Namespace) -> int:
     return 0
 
 
-def certificate_path(out: Path, model_path: Path, strategy: str) -> Path:
-    """Where ``certify`` writes the certificate of ``strategy`` on the model of ``model_path``."""
-    return out / model_path.stem / f"{strategy}.json"
-
-
-def _recheck(strategy, tables, path: Path) -> int:
-    """The count ``strategy``'s checker re-derives from the certificate file ``path``; its
-    ``CertificateError`` names the file."""
-    from .certificate import CertificateError, read_json
-
-    data = read_json(path)
-    try:
-        return strategy.check(tables, data)
-    except CertificateError as exc:
-        raise type(exc)(path, exc.problem) from None
+def certificate_dir(out: Path, model_path: Path) -> Path:
+    """Where ``modadd certify`` writes the certificates of the model of ``model_path``: one
+    ``STRATEGY.json`` per strategy with a certificate."""
+    return out / model_path.stem
 
 
 def _details(details: dict | None) -> str:
@@ -102,11 +91,13 @@ def _details(details: dict | None) -> str:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
-    """One loop over the chosen strategies per model: prove once, write the certificate, read it
-    back and re-check it exactly (or, with ``--check``, only re-check the given file)."""
+    """One loop over the chosen strategies per model (``certify.prove_and_check``, shared with the
+    main job): prove once, write the certificate, read it back and re-check it exactly (or, with
+    ``--check``, only re-check the given file)."""
     from ..core.provenance import REPO_ROOT
     from ..lean.render import lean_theorems_for
     from .certificate import CertificateError, CertificateRejected
+    from .certify import prove_and_check, recheck
     from .strategies import REGISTRY, ModAddTables
 
     try:  # an unknown name fails before any model is read
@@ -125,21 +116,16 @@ def cmd_certify(args: argparse.Namespace) -> int:
         for path in paths:
             model, _ = zoo.load_model(path)
             tables = ModAddTables(model, target_fraction=args.target_fraction, max_freqs=args.max_freqs)
-            for strategy in chosen:
-                if args.check:
-                    count = _recheck(strategy, tables, args.check)
-                    print(f"{path.name}: {strategy.name}: certified {count}/{tables.n_inputs} inputs correct by {args.check} (exact check)", flush=True)
-                    continue
-                proof = strategy.prove(tables)
-                result = proof.result
-                if result.correct_lower_bound > tables.n_correct:  # a soundness bug: never report it as a bound
-                    raise AssertionError(f"{strategy.name} claims {result.correct_lower_bound} > exact {tables.n_correct}")
-                line = f"{path.name}: {strategy.name}: certified {result.correct_lower_bound}/{tables.n_inputs} inputs correct"
-                if strategy.check is not None:
-                    out = certificate_path(args.out, path, strategy.name)
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    out.write_text(json.dumps(proof.certificate(), separators=(",", ":")) + "\n")
-                    line += f"; wrote {out}, re-checked exactly: {_recheck(strategy, tables, out)}"
+            if args.check:
+                (strategy,) = chosen
+                count = recheck(strategy, tables, args.check)
+                print(f"{path.name}: {strategy.name}: certified {count}/{tables.n_inputs} inputs correct by {args.check} (exact check)", flush=True)
+                continue
+            for outcome in prove_and_check(tables, chosen, certificate_dir(args.out, path)):
+                result = outcome.result
+                line = f"{path.name}: {result.strategy}: certified {result.correct_lower_bound}/{tables.n_inputs} inputs correct"
+                if outcome.certificate is not None:
+                    line += f"; wrote {outcome.certificate}, re-checked exactly: {outcome.python_recheck}"
                 print(f"{line}{_details(result.details)}; {result.seconds:.1f} s", flush=True)
             for thm in lean_theorems_for(model_sha256(model), REPO_ROOT / "lean"):
                 print(f"{path.name}: Lean theorem {thm.theorem} ({thm.module}): at least {thm.bound}/{tables.n_inputs} inputs "
@@ -200,7 +186,9 @@ def add_modadd_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     analyse.set_defaults(func=cmd_analyse)
     with_bound(with_models(sub.add_parser("bound", help="certified quadrature bounds per key frequency"))).set_defaults(func=cmd_bound)
     with_models(sub.add_parser("brute-force", help="exact accuracy over all p^2 inputs")).set_defaults(func=cmd_brute_force)
-    certify = with_models(sub.add_parser("certify", help="prove with each strategy, write its certificate and re-check it exactly"))
+    certify = with_models(sub.add_parser(
+        "certify", help="prove with each strategy, write its certificate and re-check it exactly, over many models "
+                        "(`compact-proofs certify --model FILE` is the main job on one: brute force, report, Lean)"))
     certify.add_argument("--strategies", default="*",
                          help="comma-separated modadd strategy names or globs (`compact-proofs strategies` lists them)")
     certify.add_argument("--out", type=Path, default=Path("build/modadd-certificates"), help="where certificates are written")

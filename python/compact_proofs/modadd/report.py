@@ -270,3 +270,71 @@ def write_report(rows: list[dict[str, Any]], out_dir: Path, plots: list[Path]) -
     paths[1].write_text(markdown_to_html(markdown))
     paths[2].write_text(json.dumps(rows, indent=1, default=str) + "\n")
     return paths
+
+
+# --------------------------------------------------------------------------------------
+# The main job's report (``certify.certify``: ``compact-proofs certify --model FILE`` on a pizza record)
+
+
+def certify_markdown(data: dict[str, Any]) -> str:
+    """The main job's report on one pizza model: exact accuracy, each bound with the checks that
+    accepted it, the Lean theorems about the model, provenance."""
+    from ..core.provenance import provenance_markdown
+
+    bf, model, lean = data["brute_force"], data["model"], data["lean"]
+    cfg = model["config"]
+    lines = [
+        f"# compact-proofs certify: modular addition p = {cfg['p']} seed {model['seed']}",
+        "",
+        f"Model `{model['path']}`, model sha256 `{model['model_sha256'][:16]}…`.",
+        "",
+        "## Exact accuracy (brute force over all p^2 inputs)",
+        "",
+        f"**{bf['correct']:,}** of {bf['n_inputs']:,} inputs correct under the real-number semantics "
+        f"(accuracy {bf['accuracy']:.6f}); {bf['exact_decided']:,} inputs needed exact arithmetic. "
+        f"The plain float32 forward pass counts {bf['float32_correct']:,} correct; its verdicts differ from the exact ones "
+        f"on {bf['float32_disagreements']:,} inputs.",
+        "",
+        "## Lower bounds",
+        "",
+        "| strategy | certified correct | bound | of exact | proof FLOPs | unexplained dim. | s | exact re-check | certificate | details |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in data["strategies"]:
+        recheck = f"{row['python_recheck']:,}" if row["python_recheck"] is not None else "- (no certificate)"
+        of_exact = f"{row['correct_lower_bound'] / bf['correct']:.4f}" if bf["correct"] else "-"
+        details = "; ".join(f"{k.replace('_', ' ')} {f'{v:.3f}' if isinstance(v, float) else v}" for k, v in (row["details"] or {}).items())
+        lines.append(
+            f"| {row['strategy']} | {row['correct_lower_bound']:,} | {row['accuracy_bound']:.4f} | {of_exact} | {row['proof_flops']:,} | "
+            f"{row['unexplained_dimensionality']:,} | {row['seconds']:.1f} | {recheck} | "
+            f"{'`' + row['certificate'] + '`' if row['certificate'] else '-'} | {details or '-'} |"
+        )
+    lines += ["", "## Lean", ""]
+    theorems = data["lean_theorems"]
+    if lean is None:
+        lines.append("Lean check skipped (`--no-lean`)." if theorems else
+                     "No theorem of the Lean library is about this model yet (matched by model sha256); nothing to check.")
+    else:
+        lines.append(f"Check of this model's theorem modules: **{'passed' if lean['ok'] else 'FAILED'}** in {lean['seconds']:.0f} s.")
+    if theorems:
+        lines += ["", "Theorems about this model (matched by model sha256):", "",
+                  "| theorem | strategy | bound | accepted in this run | axioms |", "|---|---|---|---|---|"]
+        for t in theorems:
+            axioms = ", ".join(t["axioms"] or []) or "(none)" if t["axioms"] is not None else "-"
+            accepted = "not checked (`--no-lean`)" if lean is None else str(t["accepted"])
+            lines.append(f"| `{t['theorem']}` | {t['strategy']} | {t['bound']:,} | {accepted} | {axioms} |")
+    if lean is not None and lean["messages"]:
+        lines += ["", "```", *lean["messages"][-40:], "```"]
+    lines += ["", "## Provenance", "", provenance_markdown(data["provenance"]), ""]
+    return "\n".join(lines)
+
+
+def write_certify_report(out_dir: Path, data: dict[str, Any]) -> list[Path]:
+    """Write the main job's ``report.json``, ``report.md`` and ``report.html``; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
+    paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")
+    markdown = certify_markdown(data)
+    paths[1].write_text(markdown)
+    paths[2].write_text(markdown_to_html(markdown))
+    return paths

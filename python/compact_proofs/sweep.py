@@ -1,4 +1,8 @@
-"""Run proof strategies over many models, cached per job, and tabulate and plot the results.
+"""Run proof strategies over many models of any family, cached per job, and tabulate and plot the results.
+
+Family-neutral: a model's family (``families.family_of_record``: Max-of-K or modular addition)
+is read from its record; its strategies, model and exact tables come from its ``families.Family``.
+One sweep may mix families: each model runs the chosen strategies of its own family's registry.
 
 A *job* is one (model, strategy) pair. Its cache key is the model's identity
 (``core.modelfile.model_sha256``: the config and the float32 weights), the strategy name and the strategy's code
@@ -13,14 +17,17 @@ Jobs run through an ``Executor``: ``SerialExecutor`` (this process), ``ProcessEx
 instance; ``ray`` is the optional ``[ray]`` extra, imported only when asked for).
 
 Soundness guard: every result is checked for internal consistency (integer count within the
-input space, ``bound == count / d_vocab ** n_ctx``), and, when the ``brute_force`` reference is
+input space, ``bound == count / n_inputs``), and, when the ``brute_force`` reference is
 known for the model (run in this sweep or found in the cache), a count above the exact count
 turns the row into an error: no unsound bound is ever reported.
 
-Outputs (``write_outputs``): ``sweep.csv`` (one row per model x strategy, ``CSV_COLUMNS``),
-``report.md`` (summary, the per-strategy table, failures, provenance), its HTML rendering
-``report.html``, ``pareto.png`` / ``pareto.svg`` (``plots.plot_pareto``) and
-``dimensionality.png`` / ``dimensionality.svg`` (``plots.plot_bound_vs_dimensionality``).
+Outputs (``write_outputs``): ``sweep.csv`` (one row per model x strategy, ``CSV_COLUMNS``, each
+row tagged with its model's family), ``report.md`` (summary, the per-strategy table of each
+family, failures, provenance), its HTML rendering ``report.html``, ``pareto.png`` /
+``pareto.svg`` (``maxofk.plots.plot_pareto``) and ``dimensionality.png`` / ``dimensionality.svg``
+(``maxofk.plots.plot_bound_vs_dimensionality``); in a sweep of several families, one pair of
+plots per family (``pareto_FAMILY.png``, ...). The paper's Max-of-4 anchors are drawn for
+Max-of-K rows only.
 
 Time complexity: one run of each uncached strategy per model, plus O(jobs) cache reads.
 """
@@ -43,13 +50,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
-from ..core.modelfile import ModelFileError, model_sha256
-from ..core.progress import Progress
-from . import zoo
-from .config import MaxOfKConfig
-from .plots import REFERENCE
+from .core.modelfile import ModelFileError, model_sha256
+from .core.progress import Progress
 
 if TYPE_CHECKING:
     import numpy as np
@@ -58,12 +62,13 @@ CACHE_FORMAT = "compact-proofs/sweep-result"
 CACHE_VERSION = 1
 DEFAULT_OUT = Path("results/sweep")
 CSV_COLUMNS = (
-    "seed", "model", "strategy", "correct_lower_bound", "n_inputs", "bound", "accuracy_bound",
+    "family", "seed", "model", "strategy", "correct_lower_bound", "n_inputs", "bound", "accuracy_bound",
     "normalised_bound", "proof_flops", "unexplained_dimensionality", "seconds", "error",
 )
-# The registry module holds only the registry and the result type; leaving it out of code
-# versions keeps every cache valid when a strategy module is added to its import line.
-_REGISTRY_MODULE = "compact_proofs.maxofk.strategies"
+# The columns before the family tag was added (Max-of-K rows only): ``read_csv`` still reads them.
+_LEGACY_CSV_COLUMNS = CSV_COLUMNS[1:]
+# Every family's exact strategy: the reference a bound is compared with and normalised by.
+REFERENCE = "brute_force"
 
 
 class SweepError(ValueError):
@@ -74,50 +79,82 @@ class SweepError(ValueError):
 # Selection
 
 
-def select_strategies(patterns: Sequence[str]) -> list[str]:
-    """Registered strategy names matching any of ``patterns`` (exact names or globs like ``subcubic:*``).
+def _family(name: str):
+    from .families import FAMILIES
+
+    try:
+        return FAMILIES[name]
+    except KeyError:
+        raise SweepError(f"unknown model family {name!r}; known: {sorted(FAMILIES)}") from None
+
+
+def select_strategies(patterns: Sequence[str], family: str) -> list[str]:
+    """The strategies of ``family``'s registry matching any of ``patterns`` (exact names or globs like ``subcubic:*``).
 
     Order: registry order, each name once. Raises SweepError naming a pattern that matches nothing.
     """
-    from .strategies import REGISTRY
+    return select_for_families(patterns, [family])[family]
 
-    names = REGISTRY.names()
-    chosen: list[str] = []
+
+def select_for_families(patterns: Sequence[str], families: Sequence[str]) -> dict[str, list[str]]:
+    """Per family (each of ``families`` once, in order), its registered strategies matching any of
+    ``patterns``, in registry order.
+
+    A pattern need only match in one of the families (``brute_force`` and ``cubic`` over Max-of-K
+    and pizza models: the pizza models run ``brute_force`` alone); SweepError naming a pattern
+    that matches in none of them, or a family that none of the patterns matches.
+    """
+    registries = {name: _family(name).registry() for name in dict.fromkeys(families)}
     for pattern in patterns:
-        hits = REGISTRY.matching(pattern)
+        if not any(registry.matching(pattern) for registry in registries.values()):
+            where = " or ".join(registries)
+            known = [name for registry in registries.values() for name in registry.names()]
+            raise SweepError(f"strategy pattern {pattern!r} matches no registered strategy of {where}; known: {known}")
+    chosen = {}
+    for name, registry in registries.items():
+        hits = {hit for pattern in patterns for hit in registry.matching(pattern)}
         if not hits:
-            raise SweepError(f"strategy pattern {pattern!r} matches no registered strategy; known: {names}")
-        chosen += [n for n in hits if n not in chosen]
-    return [n for n in names if n in chosen]
+            raise SweepError(f"no strategy pattern of {list(patterns)} matches a {name} strategy; known: {registry.names()}")
+        chosen[name] = [n for n in registry.names() if n in hits]
+    return chosen
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A loaded, validated model: where it came from and its identity (``core.modelfile.model_sha256``)."""
+    """A loaded, validated model: its family, where it came from and its identity (``core.modelfile.model_sha256``)."""
 
+    family: str
     seed: int
     path: str
-    config: MaxOfKConfig
+    config: Any  # the family's config dataclass
     weights: dict[str, np.ndarray] = field(repr=False, compare=False)
     model_sha256: str
+    n_inputs: int
 
 
-def load_models(seeds: Sequence[int] = (), paths: Sequence[Path | str] = (), directory: Path = zoo.MAX_OF_4_DIR) -> list[ModelSpec]:
-    """Load zoo ``seeds`` (from ``directory``) then model record ``paths``; each file once, in order.
+def load_models(
+    seeds: Sequence[int] = (), paths: Sequence[Path | str] = (), directory: Path | None = None, family: str = "maxofk"
+) -> list[ModelSpec]:
+    """Load zoo ``seeds`` of ``family`` (from ``directory``, default its shipped zoo) then model
+    record ``paths`` of any family (read from each record's format tag); each file once, in order.
 
     Raises ``ModelFileError`` naming the file for a missing or corrupt model.
     """
-    from ..core.provenance import repo_relative
+    from .core.provenance import repo_relative
+    from .families import family_of_record
 
-    records = [zoo.record_path(s, directory) for s in seeds] + [Path(p) for p in paths]
+    fam = _family(family)
+    records = fam.seed_records(list(seeds), directory or fam.zoo_dir) + [Path(p) for p in paths]
     out, seen = [], set()
     for path in records:
         key = Path(path).resolve()
         if key in seen:
             continue
         seen.add(key)
-        model, record = zoo.load_model(path)
-        out.append(ModelSpec(record.seed, repo_relative(path), record.config, model.weights(), model_sha256(model)))
+        of = family_of_record(path)
+        model, record = of.load(path)
+        out.append(ModelSpec(of.name, record.seed, repo_relative(path), record.config, model.weights(), model_sha256(model),
+                             of.n_inputs(record.config)))
     return out
 
 
@@ -125,15 +162,15 @@ def load_models(seeds: Sequence[int] = (), paths: Sequence[Path | str] = (), dir
 # Cache keys
 
 
-def _module_closure(root: ModuleType) -> dict[str, ModuleType]:
-    """``root`` and every ``compact_proofs`` module reachable through its globals (except the registry)."""
+def _module_closure(root: ModuleType, registry_module: str | None = None) -> dict[str, ModuleType]:
+    """``root`` and every ``compact_proofs`` module reachable through its globals (except ``registry_module``)."""
     found = {root.__name__: root}
     todo = [root]
     while todo:
         module = todo.pop()
         for value in vars(module).values():
             name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-            if not isinstance(name, str) or not name.startswith("compact_proofs") or name == _REGISTRY_MODULE:
+            if not isinstance(name, str) or not name.startswith("compact_proofs") or name == registry_module:
                 continue
             if name not in found and name in sys.modules:
                 found[name] = sys.modules[name]
@@ -141,16 +178,19 @@ def _module_closure(root: ModuleType) -> dict[str, ModuleType]:
     return found
 
 
-def code_version(strategy: str) -> str:
-    """sha256 over the sources of the strategy's module and the project modules it depends on."""
-    from .strategies import get_strategy
+def code_version(strategy: str, family: str) -> str:
+    """sha256 over the sources of the strategy's module and the project modules it depends on.
 
-    prove = get_strategy(strategy).prove
+    The family's registry-only module (``Family.registry_module``) is left out: adding a strategy
+    module to its import line keeps every cache valid.
+    """
+    fam = _family(family)
+    prove = fam.registry().get(strategy).prove
     module = inspect.getmodule(getattr(prove, "func", prove))  # ``func``: a functools.partial
     if module is None:
         raise SweepError(f"cannot find the module that defines strategy {strategy!r}")
     h = hashlib.sha256()
-    for name, mod in sorted(_module_closure(module).items()):
+    for name, mod in sorted(_module_closure(module, fam.registry_module).items()):
         source = getattr(mod, "__file__", None)
         h.update(f"\n{name}\n".encode())
         if source:
@@ -173,6 +213,7 @@ class Job:
     """Everything a worker needs (weights travel with the job: no shared file system needed)."""
 
     key: str
+    family: str
     strategy: str
     seed: int
     model: str
@@ -206,18 +247,15 @@ def check_result(data: dict[str, Any], strategy: str, n_inputs: int) -> None:
 def run_job(job: Job) -> dict[str, Any]:
     """Run one job; never raises. Returns ``{"result": {...}}`` or ``{"error": msg, "traceback": text}``."""
     try:
-        from .model import MaxOfKTransformer
-        from .strategies import run_strategy
-        from .tables import ModelTables
-
-        config = MaxOfKConfig.from_dict(job.config)
-        model = MaxOfKTransformer.from_weights(config, job.weights)
-        result = run_strategy(job.strategy, ModelTables(model))
+        family = _family(job.family)
+        model = family.from_weights(job.config, job.weights)
+        n_inputs = family.n_inputs(model.cfg)
+        result = family.registry().get(job.strategy).prove(family.tables(model)).result
         bound = Fraction(result.bound)
         data = {
             "strategy": result.strategy,
             "correct_lower_bound": result.correct_lower_bound,
-            "n_inputs": config.n_inputs,
+            "n_inputs": n_inputs,
             "bound": f"{bound.numerator}/{bound.denominator}",
             "proof_flops": result.proof_flops,
             "unexplained_dimensionality": result.unexplained_dimensionality,
@@ -225,7 +263,7 @@ def run_job(job: Job) -> dict[str, Any]:
             # default=str: strategy extras are informative only and may hold non-JSON values
             "details": json.loads(json.dumps(result.details, default=str)),
         }
-        check_result(data, job.strategy, config.n_inputs)
+        check_result(data, job.strategy, n_inputs)
         return {"result": data}
     except Exception as exc:  # a failing job is reported, not fatal
         return {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
@@ -404,7 +442,7 @@ class ResultCache:
     def put(self, key: str, job: Job, result: dict[str, Any]) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        entry = {"format": CACHE_FORMAT, "version": CACHE_VERSION, "key": key, "strategy": job.strategy,
+        entry = {"format": CACHE_FORMAT, "version": CACHE_VERSION, "key": key, "family": job.family, "strategy": job.strategy,
                  "seed": job.seed, "model": job.model, "result": result}
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(entry, indent=1, sort_keys=True) + "\n")
@@ -426,13 +464,18 @@ class SweepOutcome:
     n_failed: int
     cache_problems: list[str]
     seconds: float
-    strategies: list[str]
+    strategies: list[str]  # every family's, each name once
     models: list[ModelSpec] = field(repr=False)
+
+    @property
+    def families(self) -> list[str]:
+        """The models' families, each once, in order."""
+        return list(dict.fromkeys(m.family for m in self.models))
 
 
 def _row(model: ModelSpec, strategy: str, result: dict[str, Any] | None, error: str) -> dict[str, Any]:
     row: dict[str, Any] = {c: None for c in CSV_COLUMNS}
-    row.update(seed=model.seed, model=model.path, strategy=strategy, n_inputs=model.config.n_inputs, error=error)
+    row.update(family=model.family, seed=model.seed, model=model.path, strategy=strategy, n_inputs=model.n_inputs, error=error)
     if result is not None and not error:
         bound = Fraction(result["bound"])
         row.update(
@@ -445,7 +488,7 @@ def _row(model: ModelSpec, strategy: str, result: dict[str, Any] | None, error: 
 
 def run_sweep(
     models: Sequence[ModelSpec],
-    strategies: Sequence[str],
+    strategies: Sequence[str] | Mapping[str, Sequence[str]],
     cache: ResultCache,
     executor: Executor,
     *,
@@ -454,6 +497,9 @@ def run_sweep(
 ) -> SweepOutcome:
     """Run every (model, strategy) job not in ``cache`` on ``executor``; returns all rows.
 
+    ``strategies``: names of each model's family's registry, by family (``select_for_families``),
+    or one list for every model.
+
     Each finished job is cached before the next is awaited, so an interruption (any
     exception, e.g. KeyboardInterrupt, propagates) loses at most the jobs in flight.
     Postcondition: one row per (model, strategy); a row with a non-empty ``error`` has no
@@ -461,16 +507,23 @@ def run_sweep(
     count when that is known.
     """
     start = time.perf_counter()
-    versions = {s: code_version(s) for s in {*strategies, REFERENCE}}
+    if not isinstance(strategies, Mapping):
+        strategies = {m.family: list(strategies) for m in models}
+    by_family = {family: list(strategies[family]) for family in dict.fromkeys(m.family for m in models)}
+    versions = {
+        (family, s): code_version(s, family)
+        for family, names in by_family.items()
+        for s in {*names, *([REFERENCE] if REFERENCE in _family(family).registry().strategies else [])}
+    }
     results: dict[tuple[int, str], dict[str, Any]] = {}
     errors: dict[tuple[int, str], str] = {}
     problems: list[str] = []
     todo: list[tuple[tuple[int, str], Job]] = []
     for mi, model in enumerate(models):
-        for strategy in strategies:
-            key = cache_key(model.model_sha256, strategy, versions[strategy])
+        for strategy in by_family[model.family]:
+            key = cache_key(model.model_sha256, strategy, versions[model.family, strategy])
             try:
-                hit = cache.get(key, strategy, model.config.n_inputs)
+                hit = cache.get(key, strategy, model.n_inputs)
             except ValueError as exc:  # recompute and overwrite, but say so
                 problems.append(str(exc))
                 say(f"warning: {exc}; recomputing")
@@ -478,7 +531,7 @@ def run_sweep(
             if hit is not None:
                 results[mi, strategy] = hit
             else:
-                todo.append(((mi, strategy), Job(key, strategy, model.seed, model.path, model.config.to_dict(), model.weights)))
+                todo.append(((mi, strategy), Job(key, model.family, strategy, model.seed, model.path, model.config.to_dict(), model.weights)))
     n_cached = len(results)
     with Progress(len(todo), "sweep", enabled=progress) as bar:
         for i, outcome in executor.imap([job for _, job in todo]):
@@ -488,17 +541,18 @@ def run_sweep(
                 results[where] = outcome["result"]
             else:
                 errors[where] = outcome["error"]
-                say(f"job failed: seed {job.seed} strategy {job.strategy}: {outcome['error']}")
+                say(f"job failed: {job.family} seed {job.seed} strategy {job.strategy}: {outcome['error']}")
             bar.update(postfix=f"{len(errors)} failed" if errors else "")
     rows = []
     for mi, model in enumerate(models):
+        names = by_family[model.family]
         reference = results.get((mi, REFERENCE))
-        if reference is None and REFERENCE not in strategies:
+        if reference is None and REFERENCE not in names and (model.family, REFERENCE) in versions:
             try:
-                reference = cache.get(cache_key(model.model_sha256, REFERENCE, versions[REFERENCE]), REFERENCE, model.config.n_inputs)
+                reference = cache.get(cache_key(model.model_sha256, REFERENCE, versions[model.family, REFERENCE]), REFERENCE, model.n_inputs)
             except ValueError as exc:
                 problems.append(str(exc))
-        for strategy in strategies:
+        for strategy in names:
             result, error = results.get((mi, strategy)), errors.get((mi, strategy), "")
             if result is not None and reference is not None and result["correct_lower_bound"] > reference["correct_lower_bound"]:
                 error = (f"UNSOUND: claims {result['correct_lower_bound']} correct inputs, brute force counts "
@@ -508,8 +562,8 @@ def run_sweep(
                 row["normalised_bound"] = row["accuracy_bound"] / float(Fraction(reference["bound"]))
             rows.append(row)
     n_failed = sum(1 for r in rows if r["error"])
-    return SweepOutcome(rows, len(models) * len(strategies), n_cached, len(todo), n_failed, problems,
-                        time.perf_counter() - start, list(strategies), list(models))
+    every = list(dict.fromkeys(s for names in by_family.values() for s in names))
+    return SweepOutcome(rows, len(rows), n_cached, len(todo), n_failed, problems, time.perf_counter() - start, every, list(models))
 
 
 # --------------------------------------------------------------------------------------
@@ -543,7 +597,8 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
     rows = []
     with Path(path).open(newline="") as fh:
         reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != CSV_COLUMNS:
+        legacy = tuple(reader.fieldnames or ()) == _LEGACY_CSV_COLUMNS  # written before the family column: Max-of-K
+        if tuple(reader.fieldnames or ()) != CSV_COLUMNS and not legacy:
             raise ValueError(f"{path}: header {reader.fieldnames} is not {list(CSV_COLUMNS)}")
         def parse(key: str, text: str) -> Any:
             if key == "error":
@@ -554,43 +609,70 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
 
         for line, raw in enumerate(reader, start=2):
             try:
-                rows.append({k: parse(k, v) for k, v in raw.items()})
+                rows.append(({"family": "maxofk"} if legacy else {}) | {k: parse(k, v) for k, v in raw.items()})
             except ValueError as exc:
                 raise ValueError(f"{path}:{line}: {exc}") from None
     return rows
 
 
+def _plot_stems(outcome: SweepOutcome, plot_stem: str | None, dimensionality_stem: str | None) -> dict[str, tuple[str | None, str | None]]:
+    """Per family, the stems of its two plots (None: not drawn: no successful row, or none with a
+    positive dimensionality for the log axis); a sweep of several families names them by family."""
+    several = len(outcome.families) > 1
+    stems = {}
+    for family in outcome.families:
+        ok = [r for r in outcome.rows if r["family"] == family and not r["error"]]
+        suffix = f"_{family}" if several else ""
+        stems[family] = (
+            f"{plot_stem}{suffix}" if plot_stem and ok else None,
+            f"{dimensionality_stem}{suffix}" if dimensionality_stem and any(int(r["unexplained_dimensionality"]) > 0 for r in ok) else None,
+        )
+    return stems
+
+
 def report_markdown(
     outcome: SweepOutcome, title: str = "Strategy sweep", plot_stem: str | None = "pareto", dimensionality_stem: str | None = None
 ) -> str:
-    """The sweep report: counts, the per-strategy table, the plots named by their file stems, failures and provenance."""
-    from .plots import markdown_table
-    from ..core.provenance import provenance, provenance_markdown
+    """The sweep report: counts, each family's per-strategy table and plots (named by their file
+    stems, suffixed ``_FAMILY`` in a sweep of several families), failures and provenance."""
+    from .core.provenance import provenance, provenance_markdown
+    from .families import FAMILIES
+    from .maxofk.plots import markdown_table
 
-    seeds = [m.seed for m in outcome.models]
+    several = len(outcome.families) > 1
+    seeds = ", ".join(
+        (f"{family} " if several else "") + ", ".join(map(str, (s := [m.seed for m in outcome.models if m.family == family])[:12]))
+        + (", ..." if len(s) > 12 else "")
+        for family in outcome.families
+    )
     lines = [
         f"# {title}",
         "",
-        f"- models: {len(outcome.models)} (seeds {', '.join(map(str, seeds[:12]))}{', ...' if len(seeds) > 12 else ''})",
+        f"- models: {len(outcome.models)} (seeds {seeds})",
         f"- strategies: {len(outcome.strategies)} ({', '.join(outcome.strategies[:12])}{', ...' if len(outcome.strategies) > 12 else ''})",
         f"- jobs: {outcome.n_jobs}; from the cache: {outcome.n_cached}; run now: {outcome.n_run}; **failed: {outcome.n_failed}**",
         f"- wall-clock seconds of this run: {outcome.seconds:.1f}",
         "",
-        "Bounds are exact counts of certified inputs over d_vocab^n_ctx; the normalised bound divides by the",
-        "model's brute-force accuracy (when known). Proof FLOPs count checker work from array shapes (the",
-        "paper's convention); seconds are wall-clock per job on the machine below.",
+        "Bounds are exact counts of certified inputs over the model's input space (d_vocab^n_ctx for Max-of-K,",
+        "p^2 for modular addition); the normalised bound divides by the model's brute-force accuracy (when known).",
+        "Proof FLOPs count checker work from array shapes (the paper's convention); seconds are wall-clock per",
+        "job on the machine below.",
         "",
-        markdown_table(outcome.rows),
     ]
-    if plot_stem:
-        lines += [f"![bound against proof length]({plot_stem}.png)", "", f"Vector version: [{plot_stem}.svg]({plot_stem}.svg).", ""]
-    if dimensionality_stem:
-        lines += [f"![bound against unexplained dimensionality]({dimensionality_stem}.png)", "",
-                  f"Vector version: [{dimensionality_stem}.svg]({dimensionality_stem}.svg).", ""]
+    for family, (pareto, dimensionality) in _plot_stems(outcome, plot_stem, dimensionality_stem).items():
+        fam = FAMILIES[family]
+        if several:
+            lines += [f"## {fam.title}", ""]
+        lines.append(markdown_table([r for r in outcome.rows if r["family"] == family], anchors=fam.paper_anchors))
+        if pareto:
+            lines += [f"![bound against proof length]({pareto}.png)", "", f"Vector version: [{pareto}.svg]({pareto}.svg).", ""]
+        if dimensionality:
+            lines += [f"![bound against unexplained dimensionality]({dimensionality}.png)", "",
+                      f"Vector version: [{dimensionality}.svg]({dimensionality}.svg).", ""]
     failed = [r for r in outcome.rows if r["error"]]
     if failed:
-        lines += ["## Failed jobs", "", "| seed | strategy | error |", "|---|---|---|"]
-        lines += [f"| {r['seed']} | {r['strategy']} | {str(r['error']).replace('|', '/')} |" for r in failed]
+        lines += ["## Failed jobs", "", "| family | seed | strategy | error |", "|---|---|---|---|"]
+        lines += [f"| {r['family']} | {r['seed']} | {r['strategy']} | {str(r['error']).replace('|', '/')} |" for r in failed]
         lines.append("")
     if outcome.cache_problems:
         lines += ["## Cache entries recomputed", "", *[f"- {p}" for p in outcome.cache_problems], ""]
@@ -599,24 +681,29 @@ def report_markdown(
 
 
 def write_outputs(outcome: SweepOutcome, out_dir: Path) -> dict[str, Path]:
-    """Write sweep.csv, report.md, report.html and (when some job succeeded) pareto.png / .svg and
-    dimensionality.png / .svg into ``out_dir``."""
-    from ..core.report_html import markdown_to_html
-    from .plots import plot_bound_vs_dimensionality, plot_pareto
+    """Write sweep.csv, report.md, report.html and, per family with a successful job, pareto.png / .svg
+    and dimensionality.png / .svg into ``out_dir`` (keys ``png``, ``svg``, ``dimensionality_png``,
+    ``dimensionality_svg``; in a sweep of several families, stems and keys end in ``_FAMILY``)."""
+    from .core.report_html import markdown_to_html
+    from .families import FAMILIES
+    from .maxofk.plots import plot_bound_vs_dimensionality, plot_pareto
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"csv": write_csv(outcome.rows, out_dir / "sweep.csv")}
-    plotted = any(not r["error"] for r in outcome.rows)
-    if plotted:
-        paths["png"], paths["svg"] = plot_pareto(outcome.rows, out_dir / "pareto")
-    # a log axis: only rows with a positive dimensionality can be drawn
-    dimensioned = any(not r["error"] and int(r["unexplained_dimensionality"]) > 0 for r in outcome.rows)
-    if dimensioned:
-        paths["dimensionality_png"], paths["dimensionality_svg"] = plot_bound_vs_dimensionality(outcome.rows, out_dir / "dimensionality")
-    markdown = report_markdown(
-        outcome, plot_stem="pareto" if plotted else None, dimensionality_stem="dimensionality" if dimensioned else None
-    )
+    stems = _plot_stems(outcome, "pareto", "dimensionality")
+    for family, (pareto, dimensionality) in stems.items():
+        rows = [r for r in outcome.rows if r["family"] == family]
+        fam, suffix = FAMILIES[family], f"_{family}" if len(stems) > 1 else ""
+        title = "" if fam.paper_anchors else f"{fam.title}: "
+        if pareto:
+            paths[f"png{suffix}"], paths[f"svg{suffix}"] = plot_pareto(
+                rows, out_dir / pareto, anchors=fam.paper_anchors, title=f"{title}Accuracy bound against proof length ({{n_models}} models)")
+        if dimensionality:
+            paths[f"dimensionality_png{suffix}"], paths[f"dimensionality_svg{suffix}"] = plot_bound_vs_dimensionality(
+                rows, out_dir / dimensionality, anchors=fam.paper_anchors,
+                title=f"{title}Accuracy bound against unexplained dimensionality ({{n_models}} models)")
+    markdown = report_markdown(outcome, plot_stem="pareto", dimensionality_stem="dimensionality")
     paths["report"] = out_dir / "report.md"
     paths["report"].write_text(markdown)
     paths["html"] = out_dir / "report.html"
@@ -628,14 +715,29 @@ def write_outputs(outcome: SweepOutcome, out_dir: Path) -> dict[str, Path]:
 # Command line
 
 
+def model_records(args: argparse.Namespace) -> list[Path]:
+    """The records a ``sweep`` command line names: ``--zoo``, ``--seeds`` or (neither, and no
+    ``--model``) the default models of ``--family``'s zoo, then every ``--model``."""
+    family = _family(args.family)
+    directory = args.directory or family.zoo_dir
+    if args.zoo:
+        paths = family.zoo_records(directory)
+    elif args.seeds:
+        paths = family.seed_records(args.seeds, directory)
+    else:
+        paths = [] if args.model else family.default_records(directory)
+    return [*paths, *(args.model or [])]
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the sweep subcommand; exit status 0 when every job succeeded, 1 when some failed."""
+    from .families import family_of_record
+
     try:
-        strategies = select_strategies(args.strategies)
-        seeds = zoo.zoo_seeds(args.directory) if args.zoo else list(args.seeds or [])
-        if not seeds and not args.model:
-            seeds = [zoo.DEFAULT_SEED]
-        models = load_models(seeds, args.model or [], args.directory)
+        paths = model_records(args)
+        # the families from the records alone: a pattern is refused before any model is loaded
+        strategies = select_for_families(args.strategies, [family_of_record(p).name for p in paths])
+        models = load_models(paths=paths)
         cache = ResultCache(args.cache or Path(args.out) / "cache")
         with make_executor(args.jobs, args.ray) as executor:
             outcome = run_sweep(models, strategies, cache, executor, progress=None)
@@ -649,15 +751,27 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if outcome.n_failed else 0
 
 
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """The options that select model records (read by :func:`model_records`): ``--family``,
+    ``--seeds``, ``--zoo``, ``--model``, ``--directory``."""
+    from .families import FAMILIES
+
+    p.add_argument("--family", choices=list(FAMILIES), default="maxofk",
+                   help="the zoo that --seeds, --zoo and --directory name: Max-of-K or modular addition (pizza) models")
+    p.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                   help="zoo seeds (default unless --zoo or --model: seed 123 of the Max-of-4 zoo; every model of the modadd zoo)")
+    p.add_argument("--zoo", action="store_true", help="every model of --family's zoo (Max-of-4: 151 seeds)")
+    p.add_argument("--model", type=Path, action="append", help="a model record (.json) of any family, repeatable")
+    p.add_argument("--directory", type=Path, help="zoo folder (default: the shipped zoo of --family)")
+
+
 def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Define the ``sweep`` subcommand on an argparse subparsers object; returns its parser."""
-    p = subparsers.add_parser("sweep", help="run proof strategies over zoo models (cached, resumable)")
+    p = subparsers.add_parser("sweep", help="run proof strategies over zoo models of any family (cached, resumable)")
     p.add_argument("--strategies", nargs="+", default=["*"], metavar="NAME",
-                   help="strategy names or glob patterns, e.g. cubic 'subcubic:*' (default: all registered)")
-    p.add_argument("--seeds", type=int, nargs="+", metavar="SEED", help=f"zoo seeds (default: {zoo.DEFAULT_SEED} unless --zoo or --model)")
-    p.add_argument("--zoo", action="store_true", help="all 151 seeds of the Max-of-4 zoo")
-    p.add_argument("--model", type=Path, action="append", help="a model record (.json), repeatable")
-    p.add_argument("--directory", type=Path, default=zoo.MAX_OF_4_DIR, help="zoo folder (default: the shipped Max-of-4 zoo)")
+                   help="strategy names or glob patterns, e.g. cubic 'subcubic:*'; each model runs those of its own family "
+                        "(default: all registered)")
+    add_model_options(p)
     p.add_argument("--jobs", type=int, default=1, help="worker processes (0: run in this process; with --ray local: CPUs)")
     p.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster at ADDRESS ('local' starts a local instance)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
@@ -667,7 +781,7 @@ def add_sweep_command(subparsers: argparse._SubParsersAction) -> argparse.Argume
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m compact_proofs.maxofk.sweep")
+    parser = argparse.ArgumentParser(prog="python -m compact_proofs.sweep")
     sub = parser.add_subparsers(dest="command", required=True)
     add_sweep_command(sub)
     args = parser.parse_args(["sweep", *(sys.argv[1:] if argv is None else argv)])
