@@ -99,7 +99,8 @@ def test_certify_pizza_lean_step_checks_only_its_theorem_module(tmp_path, monkey
     assert thm["accepted"] is False  # the fake check audited no axioms: never reported as Lean-checked
     assert main(["certify", "--model", str(zoo.record_path(59, 0)), "--strategies", "brute_force", "--out", str(tmp_path / "b")]) == 0
     assert len(asked) == 1, "no theorem about the model: nothing to build"
-    assert "Lean: the library has no theorem about this model; nothing to check" in capsys.readouterr().out
+    assert "Lean: No theorem of the Lean library is about this model yet" in capsys.readouterr().out
+    assert json.loads((tmp_path / "b" / "report.json").read_text())["lean"]["ok"] is None
 
 
 @pytest.mark.parametrize("name, hint", [("output_fourir", "did you mean output_fourier"), ("cubic", "no strategy matches 'cubic'")])

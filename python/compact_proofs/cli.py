@@ -191,7 +191,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
         return 2
     data = family.certify(path, strategies, args.out, lean=not args.no_lean, say=say, lean_dir=args.lean_dir, float32=args.float32)
     lean = data["lean"]
-    return 0 if lean is None or lean["ok"] else 1
+    return 1 if lean is not None and lean["ok"] is False else 0  # ok None: no theorem to check
 
 
 def cmd_strategies(args: argparse.Namespace) -> int:

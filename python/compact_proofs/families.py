@@ -85,8 +85,9 @@ class Family(ABC):
     @abstractmethod
     def certify(self, path: Path, strategies: Sequence[str], out_dir: Path, *, lean: bool, say: Callable[[str], None],
                 **options: Any) -> dict[str, Any]:
-        """The family's main job on one model; returns its report data (``data["lean"]`` None when
-        no Lean check ran, else its ``ok``). ``options``: the ``certify`` command's other options
+        """The family's main job on one model; returns its report data (``data["lean"]``: None when
+        the Lean step was skipped, else its summary, whose ``ok`` is None when there was no theorem
+        to check). ``options``: the ``certify`` command's other options
         (``float32``, ``lean_dir``), each family taking those that apply to it."""
 
 

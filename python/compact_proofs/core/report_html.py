@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import html
-from typing import TYPE_CHECKING
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -48,3 +50,14 @@ def markdown_to_html(markdown: str) -> str:
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n"
         f"<body>\n{_markdown_parser().render(markdown)}</body>\n</html>\n"
     )
+
+
+def write_report_files(out_dir: Path, data: dict[str, Any], markdown: str) -> list[Path]:
+    """``report.json`` (``data``), ``report.md`` (``markdown``) and its rendering ``report.html``
+    in ``out_dir``; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
+    paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")
+    paths[1].write_text(markdown)
+    paths[2].write_text(markdown_to_html(markdown))
+    return paths

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ..core.provenance import provenance_markdown
-from ..core.report_html import markdown_to_html
+from ..core.report_html import write_report_files
+from ..lean.report import lean_section
 
 
 def _lean_status(row: dict[str, Any], lean_ran: bool) -> str:
@@ -47,38 +47,20 @@ def report_markdown(data: dict[str, Any]) -> str:
         "| strategy | certified correct | bound | of exact | proof FLOPs | unexplained dim. | s | exact re-check | Lean |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    lean_ran = lean is not None and lean["ok"] is not None
     for row in data["strategies"]:
         recheck = f"{row['python_recheck']:,}" if row["python_recheck"] is not None else "-"
         lines.append(
             f"| {row['strategy']} | {row['correct_lower_bound']:,} | {row['accuracy_bound']:.4f} | "
             f"{row['correct_lower_bound'] / bf['correct']:.4f} | {row['proof_flops']:,} | "
-            f"{row['unexplained_dimensionality']:,} | {row['seconds']:.1f} | {recheck} | {_lean_status(row, lean is not None)} |"
+            f"{row['unexplained_dimensionality']:,} | {row['seconds']:.1f} | {recheck} | {_lean_status(row, lean_ran)} |"
         )
-    lines += ["", "![bound against proof length](bound_vs_flops.svg)", "", "## Lean", ""]
-    if lean is None:
-        lines.append("Lean check skipped (`--no-lean`).")
-    elif lean["ok"] is None:
-        lines.append(lean["note"])
-    else:
-        where = f"the library and the workspace `{lean['workspace']}`" if lean.get("workspace") else "the library"
-        lines.append(f"Check of {where}: **{'passed' if lean['ok'] else 'FAILED'}** in {lean['seconds']:.0f} s.")
-        lines += ["", "Theorems about this model (matched by weights hash):", "",
-                  "| theorem | strategy | bound | statement as expected | accepted | axioms |", "|---|---|---|---|---|---|"]
-        for t in data["lean_theorems"]:
-            axioms = ", ".join(t["axioms"] or []) or "(none)"
-            lines.append(f"| `{t['theorem']}` | {t['strategy']} | {t['bound']:,} | {t['statement_ok']} | {t['accepted']} | {axioms} |")
-        if lean["messages"]:
-            lines += ["", "```", *lean["messages"][-40:], "```"]
+    lines += ["", "![bound against proof length](bound_vs_flops.svg)", ""]
+    lines += lean_section(lean, data["lean_theorems"])
     lines += ["", "## Provenance", "", provenance_markdown(data["provenance"]), ""]
     return "\n".join(lines)
 
 
 def write_report(out_dir: Path, data: dict[str, Any]) -> list[Path]:
     """Write ``report.json``, ``report.md`` and ``report.html``; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
-    paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")
-    markdown = report_markdown(data)
-    paths[1].write_text(markdown)
-    paths[2].write_text(markdown_to_html(markdown))
-    return paths
+    return write_report_files(out_dir, data, report_markdown(data))

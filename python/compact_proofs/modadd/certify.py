@@ -108,8 +108,9 @@ def lean_step(identity: str, *, lean: bool, say: Callable[[str], None]) -> tuple
     if not lean:
         return theorems, None
     if not theorems:
-        say("Lean: the library has no theorem about this model; nothing to check")
-        return theorems, None
+        note = "No theorem of the Lean library is about this model yet (matched by model sha256); nothing to check."
+        say(f"Lean: {note}")
+        return theorems, {"ok": None, "note": note}
     from ..lean.bridge import check_theorems
 
     return theorems, check_theorems(theorems, "CompactProofs.ModAdd", exp_sqrt=False, log=say)

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.report_html import markdown_to_html
+from ..core.report_html import markdown_to_html, write_report_files
+from ..lean.report import lean_section
 from .bound import actual_error, certify_cluster, fourier_mode_bound
 from .brute_force import brute_force
 from .certificate import find_certificate
@@ -309,32 +310,11 @@ def certify_markdown(data: dict[str, Any]) -> str:
             f"{row['unexplained_dimensionality']:,} | {row['seconds']:.1f} | {recheck} | "
             f"{'`' + row['certificate'] + '`' if row['certificate'] else '-'} | {details or '-'} |"
         )
-    lines += ["", "## Lean", ""]
-    theorems = data["lean_theorems"]
-    if lean is None:
-        lines.append("Lean check skipped (`--no-lean`)." if theorems else
-                     "No theorem of the Lean library is about this model yet (matched by model sha256); nothing to check.")
-    else:
-        lines.append(f"Check of this model's theorem modules: **{'passed' if lean['ok'] else 'FAILED'}** in {lean['seconds']:.0f} s.")
-    if theorems:
-        lines += ["", "Theorems about this model (matched by model sha256):", "",
-                  "| theorem | strategy | bound | accepted in this run | axioms |", "|---|---|---|---|---|"]
-        for t in theorems:
-            axioms = ", ".join(t["axioms"] or []) or "(none)" if t["axioms"] is not None else "-"
-            accepted = "not checked (`--no-lean`)" if lean is None else str(t["accepted"])
-            lines.append(f"| `{t['theorem']}` | {t['strategy']} | {t['bound']:,} | {accepted} | {axioms} |")
-    if lean is not None and lean["messages"]:
-        lines += ["", "```", *lean["messages"][-40:], "```"]
+    lines += ["", *lean_section(lean, data["lean_theorems"])]
     lines += ["", "## Provenance", "", provenance_markdown(data["provenance"]), ""]
     return "\n".join(lines)
 
 
 def write_certify_report(out_dir: Path, data: dict[str, Any]) -> list[Path]:
     """Write the main job's ``report.json``, ``report.md`` and ``report.html``; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "report.json", out_dir / "report.md", out_dir / "report.html"]
-    paths[0].write_text(json.dumps(data, indent=1, default=str) + "\n")
-    markdown = certify_markdown(data)
-    paths[1].write_text(markdown)
-    paths[2].write_text(markdown_to_html(markdown))
-    return paths
+    return write_report_files(out_dir, data, certify_markdown(data))
