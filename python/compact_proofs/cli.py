@@ -29,8 +29,8 @@ EXIT_STATUS = """\
 exit status:
   0  success
   1  a check rejected: the Lean check failed, generated Lean modules are out of date,
-     a certificate claims more than its exact check certifies, or a sweep job failed
-     (an unsound bound counts as failed)
+     a certificate claims more than its exact check certifies or `verify` rejects it,
+     or a sweep job failed (an unsound bound counts as failed)
   2  bad input: unknown option or strategy name (refused before any work starts),
      unreadable model, record or certificate file, missing Lean toolchain
 """
@@ -194,6 +194,55 @@ def cmd_certify(args: argparse.Namespace) -> int:
     return 1 if lean is not None and lean["ok"] is False else 0  # ok None: no theorem to check
 
 
+def _certificate_json(path: Path) -> dict:
+    """A certificate file's JSON object; ``ModelFileError`` (one line, exit 2) naming the file."""
+    from .core.modelfile import ModelFileError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(path, f"not a readable JSON certificate ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("strategy"), str):
+        raise ModelFileError(path, "not a certificate: no 'strategy' field (certificates are written by `compact-proofs certify`)")
+    return data
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """One certificate against one model, on its own: the certificate must name this model's
+    identity and its strategy's exact checker, run on the model's own tables, must certify at
+    least the count it claims. One line; exit 0 accepted, 1 rejected, 2 bad input."""
+    from .core.modelfile import model_sha256
+    from .core.strategy import CertificateError
+    from .families import family_of_record
+
+    family = family_of_record(args.model)
+    cert = _certificate_json(args.certificate)
+    model, _ = family.load(args.model)
+    identity, claimed = model_sha256(model), cert.get("claimed_correct")
+    if cert.get("model_sha256") != identity:
+        print(f"REJECTED: {args.certificate} is a certificate of model {str(cert.get('model_sha256'))[:16]}…, "
+              f"{args.model} is model {identity[:16]}…")
+        return 1
+    if cert["strategy"] not in family.registry().names():
+        print(f"error: {args.certificate}: {cert['strategy']!r} is not a {family.title} strategy with a checker", file=sys.stderr)
+        return 2
+    strategy = family.registry().get(cert["strategy"])
+    if strategy.check is None:
+        print(f"error: {args.certificate}: strategy {strategy.name} has no checker", file=sys.stderr)
+        return 2
+    try:
+        count = strategy.check(family.tables(model), cert)
+    except CertificateError as exc:
+        print(f"REJECTED: {args.certificate}: {exc}")
+        return 1
+    if not isinstance(claimed, int) or count < claimed:
+        print(f"REJECTED: {args.certificate}: the {strategy.name} checker certifies {count:,} correct inputs, the certificate claims {claimed}")
+        return 1
+    print(f"OK: {args.certificate}: the {strategy.name} checker certifies {count:,} of the "
+          f"{family.n_inputs(model.cfg):,} inputs of {args.model} correct (claimed {claimed:,})")
+    return 0
+
+
 def cmd_strategies(args: argparse.Namespace) -> int:
     from .core.strategy import no_match
     from .maxofk.strategies import REGISTRY as MAXOFK
@@ -327,6 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--float32", action="store_true",
                    help="also count the plain float32 forward pass (Max-of-K: about 40 s; always counted for modular addition)")
     p.set_defaults(func=cmd_certify)
+
+    p = sub.add_parser("verify", help="check one certificate file against one model, on its own (one-line verdict)")
+    p.add_argument("certificate", type=Path, help="a certificate written by `certify` (OUT/certificates/STRATEGY.json)")
+    p.add_argument("--model", type=Path, required=True, help="the model record (.json) the certificate is about")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("strategies", help="list the registered proof strategies of every family (Max-of-K, modadd)")
     p.add_argument("patterns", nargs="*", default=["*"], help="names or globs (default: all)")

@@ -76,6 +76,21 @@ class Proof:
         return None if self.witness is None else self.witness()
 
 
+class CertificateError(ValueError):
+    """A certificate its checker refuses: malformed, carrying data that is not the model's, or
+    claiming more correct inputs than its checks certify. Each family's checkers raise a subclass."""
+
+
+def certificate_file(proof: Proof, strategy: str, model_sha256: str) -> dict[str, Any]:
+    """The certificate as a file holds it: which strategy wrote it, for which model (its identity,
+    ``core.modelfile.model_sha256``) and how many correct inputs it claims, then the strategy's
+    own fields, so that ``compact-proofs verify`` can check it against a model on its own."""
+    cert = proof.certificate()
+    if cert is None:
+        raise ValueError(f"strategy {strategy!r} writes no certificate")
+    return {"strategy": strategy, "model_sha256": model_sha256, "claimed_correct": proof.result.correct_lower_bound, **cert}
+
+
 @dataclass(frozen=True)
 class Strategy(Generic[T]):
     """A registered proof strategy over tables of type ``T``.

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import ModelFileError, model_sha256
+from ..core.strategy import certificate_file
 from ..core.provenance import REPO_ROOT, provenance, repo_relative
 from ..lean import workspace as lean_workspace
 from ..lean.render import LeanTheorem, lean_theorems_for
@@ -130,7 +131,7 @@ def certify(
             raise AssertionError(f"{strategy.name} claims {result.correct_lower_bound} > exact {bf.correct}")
         outcome = StrategyOutcome(result)
         if strategy.check is not None:
-            cert = proof.certificate()
+            cert = certificate_file(proof, strategy.name, tables.identity)
             outcome.certificate = certificate_path(out_dir, strategy.name)
             outcome.certificate.parent.mkdir(parents=True, exist_ok=True)
             outcome.certificate.write_text(json.dumps(cert, separators=(",", ":")) + "\n")

@@ -48,6 +48,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from ..core import strategy as core_strategy
 from ..core.exact import Dyadic
 from ..core.modelfile import model_sha256
 from .brute_force import ExactTables, exact_verdicts
@@ -58,7 +59,7 @@ VERSION = 1
 DEFAULT_PREC = 24
 
 
-class CertificateError(ValueError):
+class CertificateError(core_strategy.CertificateError):
     """A certificate file that is malformed, for another model, or claims too much."""
 
     def __init__(self, path: Path | str, problem: str):

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import model_sha256
+from ..core.strategy import certificate_file
 from ..core.provenance import REPO_ROOT, provenance, repo_relative
 from ..lean.render import LeanTheorem, lean_theorems_for
 from . import zoo
@@ -81,7 +82,8 @@ def prove_and_check(tables: ModAddTables, strategies: Sequence[Strategy], certif
         if strategy.check is not None:
             outcome.certificate = certificate_dir / f"{strategy.name.replace(':', '_').replace('/', '__')}.json"
             outcome.certificate.parent.mkdir(parents=True, exist_ok=True)
-            outcome.certificate.write_text(json.dumps(proof.certificate(), separators=(",", ":")) + "\n")
+            cert = certificate_file(proof, strategy.name, model_sha256(tables.model))
+            outcome.certificate.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
             outcome.python_recheck = recheck(strategy, tables, outcome.certificate)
         yield outcome
 

@@ -35,6 +35,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from ...core import strategy as core_strategy
 from ...core.exact import iv_endpoints, iv_precision
 from ..tables import ModelTables, PathTables
 
@@ -43,7 +44,7 @@ FORMAT = "compact-proofs/max-of-k-cubic-certificate"
 VERSION = 1
 
 
-class CertificateError(ValueError):
+class CertificateError(core_strategy.CertificateError):
     """A cubic certificate is malformed or one of its inequalities fails."""
 
 

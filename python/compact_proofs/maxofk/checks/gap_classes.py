@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ...core import strategy as core_strategy
 from ..lean_export import AccuracyCertificate, ExactModel, exp_hi, exp_lo, inv_sqrt_bounds
 from ..tables import ModelTables
 
@@ -144,7 +145,7 @@ def cubic_cell_terms(gt: GapTables, ovu_w: WorstLogits, direct_w: WorstLogits, q
     return np.where(coef >= 0, lo * coef, hi * coef)[:, :, None]
 
 
-class GapCertificateError(ValueError):
+class GapCertificateError(core_strategy.CertificateError):
     """A gap-classes certificate that is malformed or claims a cell that does not pass."""
 
 

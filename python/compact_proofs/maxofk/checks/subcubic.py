@@ -33,6 +33,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from ...core import strategy as core_strategy
 from ...core.exact import Dyadic, fraction_iv, iv_endpoints, iv_precision
 from ..model import PARAMETER_NAMES, MaxOfKConfig, MaxOfKTransformer
 from ..tables import ModelTables, PathTables
@@ -60,7 +61,7 @@ ATTENTION_OPTIONS = ("mean_query+diff", "drop_average_query_per_output_logit_rea
 _CHECK_PREC = 128  # checker's exp precision (bits)
 
 
-class CertificateError(ValueError):
+class CertificateError(core_strategy.CertificateError):
     """A subcubic certificate is malformed or one of its inequalities fails."""
 
 
