@@ -41,3 +41,20 @@ def generated_modules_up_to_date(name: str) -> bool:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20241125)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """How many random models each strategy's soundness test checked (``test_soundness``; the
+    count travels with the test report, so it is printed under pytest-xdist too)."""
+    counts = {}
+    for report in terminalreporter.stats.get("passed", []):
+        for key, value in getattr(report, "user_properties", []):
+            if key == "soundness_cases":
+                counts[report.nodeid.split("[", 1)[-1].rstrip("]")] = value
+    if counts:
+        terminalreporter.write_sep("-", f"soundness: random models checked per strategy ({len(counts)} strategies)")
+        by_count: dict[int, list[str]] = {}
+        for name, n in counts.items():
+            by_count.setdefault(n, []).append(name)
+        for n, names in sorted(by_count.items()):
+            terminalreporter.write_line(f"{n} models each: {len(names)} strategies ({', '.join(sorted(names)[:6])}{', ...' if len(names) > 6 else ''})")
