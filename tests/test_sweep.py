@@ -225,7 +225,9 @@ def test_failing_jobs_are_reported_not_fatal(models, bad_strategies, tmp_path):
 
 def test_corrupt_cache_entry_is_recomputed(models, tmp_path):
     first = run(models[:1], ["cubic"], tmp_path / "cache")
-    (entry,) = list((tmp_path / "cache").rglob("*.json"))
+    entries = {json.loads(p.read_text())["strategy"]: p for p in (tmp_path / "cache").rglob("*.json")}
+    assert set(entries) == {"cubic", "brute_force"}, "the exact count is always computed (and cached) beside the bounds"
+    entry = entries["cubic"]
     data = json.loads(entry.read_text())
     data["result"]["correct_lower_bound"] += 1  # no longer matches its bound
     entry.write_text(json.dumps(data))
@@ -283,7 +285,7 @@ def test_command_line(model_paths, tmp_path, capsys):
     args = parser.parse_args(["sweep", "--strategies", "cubic*", "--model", str(model_paths[0]), "--jobs", "0", "--out", str(tmp_path)])
     assert args.func(args) == 0
     out = capsys.readouterr().out
-    assert "3 jobs: 0 from the cache, 3 run, 0 failed" in out
+    assert "4 jobs: 0 from the cache, 4 run, 0 failed" in out  # 3 strategies and the exact count
     assert (tmp_path / "sweep.csv").exists() and (tmp_path / "report.md").exists() and (tmp_path / "pareto.svg").exists()
     assert list((tmp_path / "cache").rglob("*.json"))
     page = (tmp_path / "report.html").read_text()

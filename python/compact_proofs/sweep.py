@@ -17,9 +17,10 @@ Jobs run through an ``Executor``: ``SerialExecutor`` (this process), ``ProcessEx
 instance; ``ray`` is the optional ``[ray]`` extra, imported only when asked for).
 
 Soundness guard: every result is checked for internal consistency (integer count within the
-input space, ``bound == count / n_inputs``), and, when the ``brute_force`` reference is
-known for the model (run in this sweep or found in the cache), a count above the exact count
-turns the row into an error: no unsound bound is ever reported.
+input space, ``bound == count / n_inputs``) and compared with the model's exact count: the
+family's ``brute_force`` job runs for every model (through the cache) even when it is not
+selected; a count above the exact one turns the row into an error, and so does a bound whose
+exact count could not be had: no unsound or unchecked bound is ever reported.
 
 Outputs (``write_outputs``): ``sweep.csv`` (one row per model x strategy, ``CSV_COLUMNS``, each
 row tagged with its model's family), ``report.md`` (summary, the per-strategy table of each
@@ -520,7 +521,10 @@ def run_sweep(
     problems: list[str] = []
     todo: list[tuple[tuple[int, str], Job]] = []
     for mi, model in enumerate(models):
-        for strategy in by_family[model.family]:
+        names = by_family[model.family]
+        # the exact count every bound is compared with: run (or read from the cache) even when not selected
+        reference = [REFERENCE] if REFERENCE not in names and (model.family, REFERENCE) in versions else []
+        for strategy in [*names, *reference]:
             key = cache_key(model.model_sha256, strategy, versions[model.family, strategy])
             try:
                 hit = cache.get(key, strategy, model.n_inputs)
@@ -547,23 +551,21 @@ def run_sweep(
     for mi, model in enumerate(models):
         names = by_family[model.family]
         reference = results.get((mi, REFERENCE))
-        if reference is None and REFERENCE not in names and (model.family, REFERENCE) in versions:
-            try:
-                reference = cache.get(cache_key(model.model_sha256, REFERENCE, versions[model.family, REFERENCE]), REFERENCE, model.n_inputs)
-            except ValueError as exc:
-                problems.append(str(exc))
         for strategy in names:
             result, error = results.get((mi, strategy)), errors.get((mi, strategy), "")
             if result is not None and reference is not None and result["correct_lower_bound"] > reference["correct_lower_bound"]:
                 error = (f"UNSOUND: claims {result['correct_lower_bound']} correct inputs, brute force counts "
                          f"{reference['correct_lower_bound']}")
+            elif result is not None and reference is None and not error:  # never a bound no exact count has confirmed
+                error = f"unchecked: the {REFERENCE} job that gives the exact count failed"
             row = _row(model, strategy, result, error)
             if reference is not None and reference["correct_lower_bound"] > 0 and not error:
                 row["normalised_bound"] = row["accuracy_bound"] / float(Fraction(reference["bound"]))
             rows.append(row)
     n_failed = sum(1 for r in rows if r["error"])
     every = list(dict.fromkeys(s for names in by_family.values() for s in names))
-    return SweepOutcome(rows, len(rows), n_cached, len(todo), n_failed, problems, time.perf_counter() - start, every, list(models))
+    # jobs: every (model, strategy) run or read, the unselected exact counts included
+    return SweepOutcome(rows, n_cached + len(todo), n_cached, len(todo), n_failed, problems, time.perf_counter() - start, every, list(models))
 
 
 # --------------------------------------------------------------------------------------
