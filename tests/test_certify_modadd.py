@@ -85,9 +85,9 @@ def test_certify_pizza_lean_step_checks_only_its_theorem_module(tmp_path, monkey
 
     asked = []
 
-    def fake_check(project_root, *, targets=None, log=None, **kw):
+    def fake_check(project_root=None, *, targets=None, log=None, **kw):
         asked.append(targets)
-        return bridge.CheckResult(ok=True, lean_root=str(project_root / "lean"), build_dir="unused")
+        return bridge.CheckResult(ok=True, lean_root="lean", build_dir="unused")
 
     monkeypatch.setattr(bridge, "check_project", fake_check)
     assert main(["certify", "--model", str(PIZZA), "--strategies", "brute_force", "--out", str(tmp_path / "a")]) == 0

@@ -1,5 +1,5 @@
 """The Lean driver: source audit, import parsing, build order, axiom classification,
-and (marker ``lean``, needs scripts/install_lean.sh) end-to-end checks of the library,
+and (marker ``lean``, needs the toolchain: ``scripts/install_lean.sh``) end-to-end checks of the library,
 including tampered certificates that Lean must reject."""
 
 from __future__ import annotations
@@ -252,7 +252,7 @@ def test_audit_file_and_output_parsing():
 
 def test_missing_toolchain_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("COMPACT_PROOFS_LEAN_HOME", str(tmp_path / "nothing"))
-    with pytest.raises(lb.ToolchainNotInstalled, match="install_lean.sh"):
+    with pytest.raises(lb.ToolchainNotInstalled, match="compact-proofs lean install"):
         lb.find_toolchain(REPO)
     assert lb.main(["check"]) == 2
 

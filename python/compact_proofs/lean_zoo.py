@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from .core.modelfile import model_sha256
-from .core.provenance import REPO_ROOT, provenance, repo_relative
+from .core.provenance import provenance, repo_relative
 from .lean.render import LeanTheorem, lean_theorems_for
+from .lean.toolchain import library_root
 from .lean.workspace import DEFAULT_WORKSPACE, NAMESPACE
 
 DEFAULT_CSV = Path("results/lean_zoo/lean_zoo.csv")
@@ -56,7 +57,7 @@ def prepare(path: Path, workspace: Path, say: Callable[[str], None]) -> ZooModel
     model, record = fam.load(path)
     identity = model_sha256(model)
     exact = fam.registry().get("brute_force").prove(fam.tables(model)).result.correct_lower_bound
-    theorems = lean_theorems_for(identity, REPO_ROOT / "lean") or fam.workspace_theorem(path, model, record, workspace, say)
+    theorems = lean_theorems_for(identity, library_root()) or fam.workspace_theorem(path, model, record, workspace, say)
     say(f"{path}: {exact:,} of {fam.n_inputs(record.config):,} correct; "
         + (", ".join(f"{t.theorem} ({t.bound:,})" for t in theorems) or "no theorem (the family generates none for it)"))
     return ZooModel(Path(path), fam, identity, exact, fam.n_inputs(record.config), theorems)
@@ -167,7 +168,7 @@ def run(paths: Sequence[Path], *, workspace: Path = DEFAULT_WORKSPACE, csv_path:
         say("no theorem to check")
         return False, []
     generated = any(t.module.split(".")[0] == NAMESPACE for t in theorems)
-    res = check_project(REPO_ROOT, targets=sorted({t.module for t in theorems}), workspace=workspace if generated else None,
+    res = check_project(targets=sorted({t.module for t in theorems}), workspace=workspace if generated else None,
                         jobs=jobs, keep_going=True, log=say)
     for zm in models:
         accept_theorems(zm.theorems, res, zm.family.lean_namespace, exp_sqrt=zm.family.lean_exp_sqrt, log=say)

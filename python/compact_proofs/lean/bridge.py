@@ -2,7 +2,7 @@
 
 Usage::
 
-    scripts/install_lean.sh                      # once: toolchain into .cache/lean
+    compact-proofs lean install                  # once: the pinned toolchain (scripts/install_lean.sh in a checkout)
     compact-proofs lean check [--jobs N] [MODULE ...]
     python -m compact_proofs.lean.bridge check [--jobs N] [--json OUT] [MODULE ...]
 
@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..core.progress import quiet, say
-from ..core.provenance import REPO_ROOT
 from .audit import TRUST_LABEL, Finding, audit_source, blank_comments_and_strings, trusts_compiler
 from .axioms import (
     AXIOMS_ALLOWED,
@@ -71,8 +70,10 @@ from .toolchain import (
     LeanCheckError,
     RunOutput,
     ToolchainNotInstalled,
+    build_root,
     content_key,
     find_toolchain,
+    library_root,
     run_measured,
 )
 
@@ -209,17 +210,19 @@ def check_project(
     user's models, ``lean.workspace``): its modules may import the library's, are built into
     ``<workspace>/build/olean`` (the library's still into ``build_dir``, so both share the
     library's cache), and the report and the axiom audit's cache go to ``<workspace>/build``.
-    ``project_root`` defaults to the repository holding this file; ``lean_root`` to
-    ``<project_root>/lean``; ``build_dir`` to ``<project_root>/build/lean``. The JSON
+    ``lean_root`` defaults to ``<project_root>/lean`` and ``build_dir`` to
+    ``<project_root>/build/lean`` when a ``project_root`` is given, else to the library's
+    sources and build folder where this package runs (``toolchain.library_root``,
+    ``toolchain.build_root``: a checkout's or an installed wheel's). The JSON
     report goes to ``json_out`` (default ``<build_dir>/axioms.json``). Raises
     :class:`ToolchainNotInstalled` when the toolchain is missing; every other problem is
     reported in the result (``ok`` false).
     """
     t_start = time.monotonic()
     say = log or (lambda _msg: None)
-    root = Path(project_root).resolve() if project_root else REPO_ROOT
-    lean_root = Path(lean_root).resolve() if lean_root else root / "lean"
-    build = Path(build_dir).resolve() if build_dir else root / "build" / "lean"
+    root = Path(project_root).resolve() if project_root else None
+    lean_root = Path(lean_root).resolve() if lean_root else (root / "lean" if root else library_root())
+    build = Path(build_dir).resolve() if build_dir else (root / "build" / "lean" if root else build_root())
     olean_dir = build / "olean"
     ws_root = Path(workspace).resolve() if workspace else None
     if ws_root:
@@ -430,7 +433,7 @@ def check_theorems(
     the report. ``workspace``: see :func:`check_project`."""
     if log:
         log("Lean: checking this model's theorems and the library modules they import (pinned WebAssembly toolchain)")
-    res = check_project(REPO_ROOT, targets=sorted({thm.module for thm in theorems}), workspace=workspace, log=log)
+    res = check_project(targets=sorted({thm.module for thm in theorems}), workspace=workspace, log=log)
     accept_theorems(theorems, res, namespace, exp_sqrt=exp_sqrt, log=log)
     return {
         "workspace": str(workspace) if workspace else None,
@@ -459,9 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "targets", nargs="*", metavar="MODULE", help="check only these modules and their imports (default: all)"
     )
     args = parser.parse_args(argv)
-    root = args.project_root or REPO_ROOT
+    root = args.project_root
     if args.clean:
-        shutil.rmtree(args.build_dir or Path(root) / "build" / "lean", ignore_errors=True)
+        shutil.rmtree(args.build_dir or (Path(root) / "build" / "lean" if root else build_root()), ignore_errors=True)
     try:
         res = check_project(
             root,

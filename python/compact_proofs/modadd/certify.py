@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import model_sha256
 from ..core.strategy import certificate_file
-from ..core.provenance import REPO_ROOT, provenance, repo_relative
+from ..core.provenance import provenance, repo_relative
 from ..lean.render import LeanTheorem, lean_theorems_for
+from ..lean.toolchain import library_root
 from . import zoo
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def brute_force_of(tables: ModAddTables) -> dict[str, Any]:
 def lean_step(identity: str, *, lean: bool, say: Callable[[str], None]) -> tuple[list[LeanTheorem], dict[str, Any] | None]:
     """The Lean library's theorems about the model ``identity`` and, when ``lean``, the kernel
     check of their modules (and the modules they import) only: (theorems, check data or None)."""
-    theorems = lean_theorems_for(identity, REPO_ROOT / "lean")
+    theorems = lean_theorems_for(identity, library_root())
     if not lean:
         return theorems, None
     if not theorems:

@@ -94,7 +94,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
     """One loop over the chosen strategies per model (``certify.prove_and_check``, shared with the
     main job): prove once, write the certificate, read it back and re-check it exactly (or, with
     ``--check``, only re-check the given file)."""
-    from ..core.provenance import REPO_ROOT
+    from ..lean.toolchain import library_root
     from ..lean.render import lean_theorems_for
     from .certificate import CertificateError, CertificateRejected
     from .certify import prove_and_check, recheck
@@ -127,7 +127,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
                 if outcome.certificate is not None:
                     line += f"; wrote {outcome.certificate}, re-checked exactly: {outcome.python_recheck}"
                 print(f"{line}{_details(result.details)}; {result.seconds:.1f} s", flush=True)
-            for thm in lean_theorems_for(model_sha256(model), REPO_ROOT / "lean"):
+            for thm in lean_theorems_for(model_sha256(model), library_root()):
                 print(f"{path.name}: Lean theorem {thm.theorem} ({thm.module}): at least {thm.bound}/{tables.n_inputs} inputs "
                       f"correct by {thm.strategy}; `compact-proofs lean check` has the kernel check it", flush=True)
     except CertificateRejected as exc:  # a check that ran and said no: exit status 1, not bad input

