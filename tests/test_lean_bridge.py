@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from compact_proofs.lean import bridge as lb
+from compact_proofs.lean.axioms import accuracy_statement, nat_literal
 
 REPO = Path(__file__).resolve().parents[1]
 GENERATED = Path("CompactProofs/Generated/OvSmall.lean")
@@ -371,7 +372,7 @@ def test_statement_shows_an_instance_slipped_into_an_opened_namespace(tmp_path):
         imports="public import CompactProofs.Sneaky\n", name="Slipped", sha="1" * 64, proof="True.intro"))
     res = run_check(tmp_path / "lean", tmp_path / "build")
     assert res.ok, res.errors + [m.output for m in res.modules]
-    honest = f"((((LE.le Nat) instLENat) {_nat(2)}) {_nat(3)})"
+    honest = f"((((LE.le Nat) instLENat) {nat_literal(2)}) {nat_literal(3)})"
     assert res.statements["CompactProofs.Generated.Honest.t"] == honest
     slipped = res.statements["CompactProofs.Generated.Slipped.t"]
     assert slipped != honest and "CompactProofs.sneakyLE" in slipped

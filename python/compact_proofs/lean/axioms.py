@@ -57,7 +57,8 @@ AXIOMS_COMPILER = frozenset(
 CORE_AXIOMS = AXIOMS_ALLOWED | AXIOMS_COMPILER | {"sorryAx"}
 
 
-def _nat_literal(n: int) -> str:
+def nat_literal(n: int) -> str:
+    """A `Nat` literal `n` as `auditExpr` prints it."""
     return f"(((OfNat.ofNat Nat) {n}) (instOfNatNat {n}))"
 
 
@@ -86,7 +87,7 @@ def accuracy_statement(namespace: str, bound: int, model: str, *, exp_sqrt: bool
     accuracy = f"{namespace}.accuracy"
     for i in range(n, -1, -1) if exp_sqrt else range(n, n - 4, -1):
         accuracy = f"({accuracy} #{i})"
-    body = f"((((LE.le Nat) instLENat) {_nat_literal(bound)}) ({accuracy} {model}))"
+    body = f"((((LE.le Nat) instLENat) {nat_literal(bound)}) ({accuracy} {model}))"
     for binder in reversed(binders):
         body = f"(∀ {binder}, {body})"
     return body
