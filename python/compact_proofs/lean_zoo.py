@@ -52,15 +52,16 @@ class ZooModel:
 def prepare(path: Path, workspace: Path, say: Callable[[str], None]) -> ZooModel:
     """Load ``path``, count its correct inputs exactly and find or generate its theorems."""
     from .families import family_of_record
+    from .sweep import REFERENCE
 
     fam = family_of_record(path)
     model, record = fam.load(path)
-    identity = model_sha256(model)
-    exact = fam.registry().get("brute_force").prove(fam.tables(model)).result.correct_lower_bound
+    identity, n_inputs = model_sha256(model), fam.n_inputs(record.config)
+    exact = fam.registry().get(REFERENCE).prove(fam.tables(model)).result.correct_lower_bound
     theorems = lean_theorems_for(identity, library_root()) or fam.workspace_theorem(path, model, record, workspace, say)
-    say(f"{path}: {exact:,} of {fam.n_inputs(record.config):,} correct; "
+    say(f"{path}: {exact:,} of {n_inputs:,} correct; "
         + (", ".join(f"{t.theorem} ({t.bound:,})" for t in theorems) or "no theorem (the family generates none for it)"))
-    return ZooModel(Path(path), fam, identity, exact, fam.n_inputs(record.config), theorems)
+    return ZooModel(Path(path), fam, identity, exact, n_inputs, theorems)
 
 
 def _own_modules(theorem: LeanTheorem, modules: Sequence[Any]) -> list[Any]:

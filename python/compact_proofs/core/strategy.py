@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")  # a family's tables type
@@ -89,6 +91,15 @@ def certificate_file(proof: Proof, strategy: str, model_sha256: str) -> dict[str
     if cert is None:
         raise ValueError(f"strategy {strategy!r} writes no certificate")
     return {"strategy": strategy, "model_sha256": model_sha256, "claimed_correct": proof.result.correct_lower_bound, **cert}
+
+
+def write_certificate(proof: Proof, strategy: str, model_sha256: str, directory: Path) -> Path:
+    """Write :func:`certificate_file` to ``directory/STRATEGY.json`` (``:`` and ``/`` of a variant
+    name made file-safe); returns its path."""
+    path = directory / (strategy.replace(":", "_").replace("/", "__") + ".json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(certificate_file(proof, strategy, model_sha256), separators=(",", ":")) + "\n")
+    return path
 
 
 @dataclass(frozen=True)

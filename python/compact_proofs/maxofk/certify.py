@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import ModelFileError, model_sha256
-from ..core.strategy import certificate_file
+from ..core.strategy import write_certificate
 from ..core.provenance import provenance, repo_relative
 from ..lean import workspace as lean_workspace
 from ..lean.render import LeanTheorem, lean_theorems_for
@@ -69,10 +69,6 @@ def brute_force_point(config, accuracy: float) -> dict[str, Any]:
     from .strategies.brute_force import brute_force_flops
 
     return {"strategy": "brute_force", "proof_flops": brute_force_flops(config), "accuracy_bound": accuracy}
-
-
-def certificate_path(out_dir: Path, strategy: str) -> Path:
-    return out_dir / "certificates" / (strategy.replace(":", "_").replace("/", "__") + ".json")
 
 
 def workspace_theorem(model_path: Path, identity: str, config_k: int, workspace: Path, say=print) -> list[LeanTheorem]:
@@ -132,10 +128,7 @@ def certify(
             raise AssertionError(f"{strategy.name} claims {result.correct_lower_bound} > exact {bf.correct}")
         outcome = StrategyOutcome(result)
         if strategy.check is not None:
-            cert = certificate_file(proof, strategy.name, tables.identity)
-            outcome.certificate = certificate_path(out_dir, strategy.name)
-            outcome.certificate.parent.mkdir(parents=True, exist_ok=True)
-            outcome.certificate.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
+            outcome.certificate = write_certificate(proof, strategy.name, tables.identity, out_dir / "certificates")
             # the checker's count, from the model's tables and the certificate read back as written
             outcome.python_recheck = strategy.check(tables, json.loads(outcome.certificate.read_text()))
         say(

@@ -25,7 +25,6 @@ Lean step, when it builds, dominates (about half an hour for the shipped seed-1 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.modelfile import model_sha256
-from ..core.strategy import certificate_file
+from ..core.strategy import write_certificate
 from ..core.provenance import provenance, repo_relative
 from ..lean.render import LeanTheorem, lean_theorems_for
 from ..lean.toolchain import library_root
@@ -81,10 +80,7 @@ def prove_and_check(tables: ModAddTables, strategies: Sequence[Strategy], certif
             raise AssertionError(f"{strategy.name} claims {result.correct_lower_bound} > exact {tables.n_correct}")
         outcome = StrategyOutcome(result)
         if strategy.check is not None:
-            outcome.certificate = certificate_dir / f"{strategy.name.replace(':', '_').replace('/', '__')}.json"
-            outcome.certificate.parent.mkdir(parents=True, exist_ok=True)
-            cert = certificate_file(proof, strategy.name, model_sha256(tables.model))
-            outcome.certificate.write_text(json.dumps(cert, separators=(",", ":")) + "\n")
+            outcome.certificate = write_certificate(proof, strategy.name, model_sha256(tables.model), certificate_dir)
             outcome.python_recheck = recheck(strategy, tables, outcome.certificate)
         yield outcome
 
