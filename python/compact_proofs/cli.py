@@ -20,6 +20,7 @@ from .core.provenance import repo_relative
 from .lean.generate import COMMAND as GENERATE_COMMAND
 from .lean.generate import Generator, run_all
 from .lean.toolchain import library_root
+from .lean.workspace import DEFAULT_WORKSPACE
 from .maxofk import zoo
 from .maxofk.config import MaxOfKConfig
 from .modadd.cli import add_modadd_command
@@ -382,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
                         f"(default: {','.join(DEFAULT_STRATEGIES)} for a Max-of-K model; every strategy for a modular-addition one)")
     p.add_argument("--out", type=Path, default=Path("results/certify"), help="report folder")
     p.add_argument("--no-lean", action="store_true", help="skip the Lean check")
-    p.add_argument("--lean-dir", type=Path, default=Path("results/lean"),
+    p.add_argument("--lean-dir", type=Path, default=DEFAULT_WORKSPACE,
                    help="workspace for the Lean theorem of a model the library has none about (generated, then checked)")
     p.add_argument("--float32", action="store_true",
                    help="also count the plain float32 forward pass (Max-of-K: about 40 s; always counted for modular addition)")
